@@ -1,0 +1,208 @@
+"""The taxonomy: the proposition, actor types, stances, roles and relations, loaded from data.
+
+Every vocabulary in stancepack comes from one `Taxonomy` object, loaded from a YAML file
+(the packaged default, or a user's own with ``--taxonomy FILE``). Loading validates the
+file and names the file, the entry and the problem when something is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stancepack.errors import TaxonomyError
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
+
+VOCABULARIES = ("actor_types", "stances", "roles", "relations")
+
+# Values become XML attribute values in the labeling config, parquet ClassLabel names and
+# column values: keep them to a plain, portable alphabet.
+SAFE_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_VALUE_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Category:
+    """One value of a vocabulary, with its codebook definition and quoted examples."""
+
+    value: str
+    definition: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The proposition being judged and the four vocabularies annotators use."""
+
+    name: str
+    title: str
+    proposition: str
+    mention_rules: tuple[str, ...]
+    actor_types: tuple[Category, ...]
+    stances: tuple[Category, ...]
+    roles: tuple[Category, ...]
+    relations: tuple[Category, ...]
+    source: str = ""
+
+    def values(self, vocabulary: str) -> list[str]:
+        """The values of one vocabulary (``actor_types``, ``stances``, ...), in file order."""
+        return [category.value for category in getattr(self, vocabulary)]
+
+    @property
+    def actor_type_values(self) -> list[str]:
+        return self.values("actor_types")
+
+    @property
+    def stance_values(self) -> list[str]:
+        return self.values("stances")
+
+    @property
+    def role_values(self) -> list[str]:
+        return self.values("roles")
+
+    @property
+    def relation_values(self) -> list[str]:
+        return self.values("relations")
+
+    def content(self) -> dict[str, Any]:
+        """Everything that defines the taxonomy, as plain data (the source path excluded)."""
+        data = asdict(self)
+        data.pop("source")
+        return data
+
+    @property
+    def version(self) -> str:
+        """A stable hash of every label and definition: changes when any of them changes."""
+        canonical = json.dumps(self.content(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+    def summary(self) -> dict[str, Any]:
+        """The vocabularies and version, as ``stancepack schema show --format json`` prints them."""
+        return {
+            "name": self.name,
+            "proposition": self.proposition,
+            "version": self.version,
+            **{vocabulary: self.values(vocabulary) for vocabulary in VOCABULARIES},
+        }
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and validate a taxonomy file; the packaged default when ``path`` is None."""
+    if path is None:
+        return _default_taxonomy()
+    return _load(Path(path))
+
+
+@cache
+def _default_taxonomy() -> Taxonomy:
+    return _load(DEFAULT_TAXONOMY_PATH)
+
+
+def _load(path: Path) -> Taxonomy:
+    raw = _read_yaml(path)
+    where = str(path)
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{where}: expected a mapping at the top level")
+    vocabularies = {name: _categories(raw, name, where) for name in VOCABULARIES}
+    return Taxonomy(
+        name=_text(raw, "name", where),
+        title=_text(raw, "title", where),
+        proposition=_text(raw, "proposition", where),
+        mention_rules=tuple(_text_list(raw, "mention_rules", where)),
+        source=where,
+        **vocabularies,
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"{path}: no such taxonomy file") from None
+    except UnicodeDecodeError:
+        raise TaxonomyError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise TaxonomyError(f"{path}: not valid YAML{place}") from None
+
+
+def _text(raw: dict[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise TaxonomyError(f"{where}: {key}: must be a non-empty string")
+    return value.strip()
+
+
+def _text_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
+    items = raw.get(key)
+    if not isinstance(items, list) or not items:
+        raise TaxonomyError(f"{where}: {key}: must be a non-empty list")
+    texts = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise TaxonomyError(f"{where}: {key}[{index}]: must be a non-empty string")
+        texts.append(item.strip())
+    return texts
+
+
+def _categories(raw: dict[str, Any], vocabulary: str, where: str) -> tuple[Category, ...]:
+    entries = raw.get(vocabulary)
+    if not isinstance(entries, list) or not entries:
+        raise TaxonomyError(f"{where}: {vocabulary}: must be a non-empty list")
+    categories: list[Category] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        entry_name = f"{vocabulary}[{index}]"
+        category = _category(entry, f"{where}: {entry_name}")
+        if category.value in seen:
+            raise TaxonomyError(
+                f"{where}: {entry_name}: duplicate value {category.value!r} in {vocabulary}"
+            )
+        seen.add(category.value)
+        categories.append(category)
+    return tuple(categories)
+
+
+def _category(entry: Any, where: str) -> Category:
+    if not isinstance(entry, dict):
+        raise TaxonomyError(f"{where}: must be a mapping with value, definition, examples")
+    value = entry.get("value")
+    if not isinstance(value, str) or not value.strip():
+        raise TaxonomyError(f"{where}: value: must be a non-empty string")
+    _check_safe_value(value, where)
+    definition = entry.get("definition")
+    if not isinstance(definition, str) or not definition.strip():
+        raise TaxonomyError(f"{where} ({value}): definition: must be a non-empty string")
+    examples = entry.get("examples")
+    if not isinstance(examples, list) or not examples:
+        raise TaxonomyError(f"{where} ({value}): examples: must list at least one example")
+    if not all(isinstance(example, str) and example.strip() for example in examples):
+        raise TaxonomyError(f"{where} ({value}): examples: every example must be non-empty text")
+    return Category(
+        value=value,
+        definition=definition.strip(),
+        examples=tuple(example.strip() for example in examples),
+    )
+
+
+def _check_safe_value(value: str, where: str) -> None:
+    unsafe = sorted({character for character in value if character in "<>&\"'"})
+    if unsafe:
+        shown = " ".join(unsafe)
+        raise TaxonomyError(
+            f"{where}: value {value!r} contains {shown}, which would break the labeling config"
+        )
+    if len(value) > MAX_VALUE_LENGTH or not SAFE_VALUE.match(value):
+        raise TaxonomyError(
+            f"{where}: value {value!r} must be lower-case letters, digits and _ "
+            f"(starting with a letter, at most {MAX_VALUE_LENGTH} characters)"
+        )

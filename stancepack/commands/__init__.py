@@ -1,0 +1,1 @@
+"""Click commands: they parse options, call the library, and print."""

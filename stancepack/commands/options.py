@@ -1,0 +1,27 @@
+"""Options that several commands share, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+taxonomy_option = click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="STANCEPACK_TAXONOMY",
+    help="Taxonomy YAML file (default: the packaged taxonomy; env STANCEPACK_TAXONOMY).",
+)
+
+
+def format_option(*choices: str, default: str | None = None):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=default or choices[0],
+        show_default=True,
+        help="Output format.",
+    )

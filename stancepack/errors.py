@@ -1,0 +1,30 @@
+"""Domain errors. The library raises them with messages written for users; the CLI prints
+them as one line and exits non-zero, without a traceback."""
+
+
+class StancepackError(Exception):
+    """Base of every error a user can cause and fix."""
+
+
+class TaxonomyError(StancepackError):
+    """The taxonomy file is missing, malformed or has an invalid entry."""
+
+
+class ArticleError(StancepackError):
+    """An article file, folder or manifest cannot be read as articles."""
+
+
+class ServerError(StancepackError):
+    """The local Label Studio server cannot be started, reached or stopped."""
+
+
+class LabelStudioError(StancepackError):
+    """A Label Studio server refused or failed a request."""
+
+
+class ExportError(StancepackError):
+    """An export file cannot be read as a Label Studio full JSON export."""
+
+
+class PackageError(StancepackError):
+    """A dataset cannot be packaged or rehydrated."""
