@@ -36,6 +36,9 @@ NOISE_LINES = (
 # Phrases inside a line that are links to the full article elsewhere.
 NOISE_PHRASES = (re.compile(r"\s*Read Full Article at \S+?\.?(?=\s|$)"),)
 
+# No-break and figure spaces look like spaces to annotators; make them spaces.
+PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE_JACCARD = 0.5
 
@@ -88,8 +91,9 @@ def sha256_hex(data: bytes) -> str:
 
 
 def clean_text(raw: str) -> str:
-    """The text annotators see: BOM dropped, \\n newlines, NFC, layout noise removed."""
-    text = unicodedata.normalize("NFC", raw.lstrip("\ufeff"))
+    """The text annotators see: BOM dropped, \\n newlines, NFC, no-break spaces as plain
+    spaces, layout noise removed."""
+    text = unicodedata.normalize("NFC", raw.lstrip("\ufeff")).translate(PLAIN_SPACES)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_strip_noise_phrases(line).rstrip() for line in text.split("\n")]
     kept = [line for line in lines if not _is_noise_line(line.strip())]
