@@ -1,0 +1,76 @@
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stancepack.annotate.articles import ingest
+from stancepack.cli import cli
+from stancepack.schema.codebook import render_html, render_markdown
+from stancepack.schema.taxonomy import VOCABULARIES, load_taxonomy
+from tests.helpers import SEED_ARTICLES
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("STANCEPACK_UPDATE_GOLDEN") == "1"
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, (
+        f"{name} differs from the rendered codebook; if the change is intended, "
+        "rerun with STANCEPACK_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def test_markdown_codebook_matches_golden_file():
+    _check_golden("codebook.md", render_markdown(load_taxonomy()))
+
+
+def test_html_codebook_matches_golden_file():
+    _check_golden("codebook.html", render_html(load_taxonomy()))
+
+
+@pytest.mark.parametrize("vocabulary", VOCABULARIES)
+def test_every_example_is_quoted_from_a_seed_article(vocabulary):
+    texts = [article.text for article in ingest([SEED_ARTICLES]).articles]
+    for category in getattr(load_taxonomy(), vocabulary):
+        for example in category.examples:
+            for quoted in example.split(" ... "):
+                assert any(quoted in text for text in texts), (category.value, quoted)
+
+
+def test_codebook_covers_every_value_and_the_mention_rules():
+    taxonomy = load_taxonomy()
+    markdown = render_markdown(taxonomy)
+    html = render_html(taxonomy)
+    for vocabulary in VOCABULARIES:
+        for value in taxonomy.values(vocabulary):
+            assert f"| `{value}` |" in markdown
+            assert f"<code>{value}</code>" in html
+    assert "What counts as an actor mention" in markdown
+    assert "A NATO official" in markdown
+
+
+def test_html_escapes_text_from_the_taxonomy(tmp_path):
+    from tests.helpers import default_taxonomy_data, write_taxonomy
+
+    data = default_taxonomy_data()
+    data["stances"][0]["definition"] = "Backs <b>troops</b> & more"
+    html = render_html(load_taxonomy(write_taxonomy(tmp_path / "t.yaml", data)))
+    assert "Backs &lt;b&gt;troops&lt;/b&gt; &amp; more" in html
+
+
+def test_codebook_command_writes_markdown_to_stdout():
+    result = CliRunner().invoke(cli, ["schema", "codebook"])
+    assert result.exit_code == 0
+    assert result.stdout == render_markdown(load_taxonomy())
+
+
+def test_codebook_command_writes_html_file(tmp_path):
+    target = tmp_path / "out" / "codebook.html"
+    result = CliRunner().invoke(cli, ["schema", "codebook", "--format", "html", "-o", str(target)])
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote {target}\n"
+    assert target.read_text(encoding="utf-8") == render_html(load_taxonomy())

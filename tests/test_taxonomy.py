@@ -1,0 +1,143 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from stancepack.cli import cli
+from stancepack.errors import TaxonomyError
+from stancepack.schema.taxonomy import load_taxonomy
+from tests.helpers import default_taxonomy_data, write_taxonomy
+
+
+def test_default_taxonomy_has_the_designed_vocabularies():
+    taxonomy = load_taxonomy()
+    assert taxonomy.proposition == "Western or NATO troops should be deployed to Ukraine"
+    assert taxonomy.actor_type_values == ["person", "organization", "country", "group"]
+    assert taxonomy.stance_values == ["support", "conditional", "open", "oppose", "neutral"]
+    assert taxonomy.role_values == [
+        "demining", "cyber", "weapons_production", "training", "air_defense",
+        "border_security", "logistics", "combat", "other",
+    ]
+    assert taxonomy.relation_values == ["speaks_for", "responds_to", "same_as"]
+
+
+def test_version_is_stable_and_changes_with_any_definition(tmp_path):
+    data = default_taxonomy_data()
+    same = load_taxonomy(write_taxonomy(tmp_path / "same.yaml", data))
+    assert same.version == load_taxonomy().version
+    data["stances"][0]["definition"] += " Also endorsements in a vote."
+    changed = load_taxonomy(write_taxonomy(tmp_path / "changed.yaml", data))
+    assert changed.version != same.version
+    data = default_taxonomy_data()
+    data["roles"][0]["value"] = "mine_clearing"
+    relabelled = load_taxonomy(write_taxonomy(tmp_path / "relabelled.yaml", data))
+    assert relabelled.version not in {same.version, changed.version}
+
+
+def test_version_ignores_where_the_file_lives(tmp_path):
+    data = default_taxonomy_data()
+    first = load_taxonomy(write_taxonomy(tmp_path / "a.yaml", data))
+    second = load_taxonomy(write_taxonomy(tmp_path / "b.yaml", data))
+    assert first.version == second.version
+
+
+def _broken(tmp_path, mutate):
+    data = default_taxonomy_data()
+    mutate(data)
+    return write_taxonomy(tmp_path / "mine.yaml", data)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["stances"].append(dict(d["stances"][0])),
+         "stances[5]: duplicate value 'support' in stances"),
+        (lambda d: d["roles"][1].update(value="cyber<ops"),
+         "roles[1]: value 'cyber<ops' contains <, which would break the labeling config"),
+        (lambda d: d["roles"][1].update(value="r&d"),
+         "roles[1]: value 'r&d' contains &, which would break the labeling config"),
+        (lambda d: d["actor_types"][0].update(value='say "x"'),
+         "actor_types[0]: value 'say \"x\"' contains \", which would break the labeling config"),
+        (lambda d: d["actor_types"][0].update(value=""),
+         "actor_types[0]: value: must be a non-empty string"),
+        (lambda d: d["actor_types"][2].update(value="Country Name"),
+         "actor_types[2]: value 'Country Name' must be lower-case letters, digits and _ "
+         "(starting with a letter, at most 40 characters)"),
+        (lambda d: d["relations"][0].update(definition=" "),
+         "relations[0] (speaks_for): definition: must be a non-empty string"),
+        (lambda d: d["relations"][0].update(examples=[]),
+         "relations[0] (speaks_for): examples: must list at least one example"),
+        (lambda d: d.update(roles=[]), "roles: must be a non-empty list"),
+        (lambda d: d.update(proposition=""), "proposition: must be a non-empty string"),
+    ],
+)
+def test_invalid_taxonomy_names_file_entry_and_problem(tmp_path, mutate, message):
+    path = _broken(tmp_path, mutate)
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_unreadable_taxonomy_files(tmp_path):
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(TaxonomyError, match=r"missing.yaml: no such taxonomy file$"):
+        load_taxonomy(missing)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"bad.yaml: not valid YAML \(line 2, column 1\)$"):
+        load_taxonomy(bad)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"list.yaml: expected a mapping at the top level$"):
+        load_taxonomy(listed)
+
+
+def test_schema_show_json_lists_vocabularies_and_version():
+    result = CliRunner().invoke(cli, ["schema", "show", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    taxonomy = load_taxonomy()
+    assert shown == {
+        "name": "western-troops-ukraine",
+        "proposition": taxonomy.proposition,
+        "version": taxonomy.version,
+        "actor_types": taxonomy.actor_type_values,
+        "stances": taxonomy.stance_values,
+        "roles": taxonomy.role_values,
+        "relations": taxonomy.relation_values,
+    }
+
+
+def test_schema_show_text():
+    result = CliRunner().invoke(cli, ["schema", "show"])
+    assert result.exit_code == 0
+    version = load_taxonomy().version
+    assert result.stdout.splitlines() == [
+        f"taxonomy:    western-troops-ukraine (version {version})",
+        "proposition: Western or NATO troops should be deployed to Ukraine",
+        "actor_types: person, organization, country, group",
+        "stances:     support, conditional, open, oppose, neutral",
+        "roles:       demining, cyber, weapons_production, training, air_defense, "
+        "border_security, logistics, combat, other",
+        "relations:   speaks_for, responds_to, same_as",
+    ]
+
+
+def test_schema_show_with_a_bad_taxonomy_exits_1_with_one_line(tmp_path):
+    path = _broken(tmp_path, lambda d: d["roles"].append(dict(d["roles"][0])))
+    result = CliRunner().invoke(cli, ["schema", "show", "--taxonomy", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: roles[9]: duplicate value 'demining' in roles\n"
+    assert result.stdout == ""
+
+
+def test_user_taxonomy_for_another_debate(tmp_path):
+    data = default_taxonomy_data()
+    data["name"] = "nuclear-power"
+    data["proposition"] = "Germany should restart its nuclear power plants"
+    data["roles"] = [{"value": "energy_supply", "definition": "Keeping the lights on.",
+                      "examples": ["The plants would cover the winter peak."]}]
+    path = write_taxonomy(tmp_path / "nuclear.yaml", data)
+    result = CliRunner().invoke(cli, ["schema", "show", "--taxonomy", str(path), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["roles"] == ["energy_supply"]
