@@ -130,9 +130,11 @@ def decode_article(path: Path, data: bytes, encoding: str) -> str:
             "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
         )
     except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
         raise ArticleError(
-            f"{path}: not {encoding} text (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start}); pass --encoding to read it in its real encoding"
+            f"{path}: not {encoding} text (line {line}: byte "
+            f"0x{data[error.start]:02x} at offset {error.start}); pass --encoding to read it "
+            "in its real encoding"
         ) from None
     except LookupError:
         raise ArticleError(f"{path}: unknown encoding {encoding!r}") from None
@@ -320,6 +322,7 @@ def validate_articles(articles: list[Article]) -> None:
     """Check the article table with the pandera ``Articles`` model."""
     import pandas as pd
     import pandera.errors
+
     from stancepack.schema.tables import Articles
 
     frame = pd.DataFrame([article.to_record() for article in articles], columns=ARTICLE_FIELDS)

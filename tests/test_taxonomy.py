@@ -15,8 +15,15 @@ def test_default_taxonomy_has_the_designed_vocabularies():
     assert taxonomy.actor_type_values == ["person", "organization", "country", "group"]
     assert taxonomy.stance_values == ["support", "conditional", "open", "oppose", "neutral"]
     assert taxonomy.role_values == [
-        "demining", "cyber", "weapons_production", "training", "air_defense",
-        "border_security", "logistics", "combat", "other",
+        "demining",
+        "cyber",
+        "weapons_production",
+        "training",
+        "air_defense",
+        "border_security",
+        "logistics",
+        "combat",
+        "other",
     ]
     assert taxonomy.relation_values == ["speaks_for", "responds_to", "same_as"]
 
@@ -50,23 +57,39 @@ def _broken(tmp_path, mutate):
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["stances"].append(dict(d["stances"][0])),
-         "stances[5]: duplicate value 'support' in stances"),
-        (lambda d: d["roles"][1].update(value="cyber<ops"),
-         "roles[1]: value 'cyber<ops' contains <, which would break the labeling config"),
-        (lambda d: d["roles"][1].update(value="r&d"),
-         "roles[1]: value 'r&d' contains &, which would break the labeling config"),
-        (lambda d: d["actor_types"][0].update(value='say "x"'),
-         "actor_types[0]: value 'say \"x\"' contains \", which would break the labeling config"),
-        (lambda d: d["actor_types"][0].update(value=""),
-         "actor_types[0]: value: must be a non-empty string"),
-        (lambda d: d["actor_types"][2].update(value="Country Name"),
-         "actor_types[2]: value 'Country Name' must be lower-case letters, digits and _ "
-         "(starting with a letter, at most 40 characters)"),
-        (lambda d: d["relations"][0].update(definition=" "),
-         "relations[0] (speaks_for): definition: must be a non-empty string"),
-        (lambda d: d["relations"][0].update(examples=[]),
-         "relations[0] (speaks_for): examples: must list at least one example"),
+        (
+            lambda d: d["stances"].append(dict(d["stances"][0])),
+            "stances[5]: duplicate value 'support' in stances",
+        ),
+        (
+            lambda d: d["roles"][1].update(value="cyber<ops"),
+            "roles[1]: value 'cyber<ops' contains <, which would break the labeling config",
+        ),
+        (
+            lambda d: d["roles"][1].update(value="r&d"),
+            "roles[1]: value 'r&d' contains &, which would break the labeling config",
+        ),
+        (
+            lambda d: d["actor_types"][0].update(value='say "x"'),
+            'actor_types[0]: value \'say "x"\' contains ", which would break the labeling config',
+        ),
+        (
+            lambda d: d["actor_types"][0].update(value=""),
+            "actor_types[0]: value: must be a non-empty string",
+        ),
+        (
+            lambda d: d["actor_types"][2].update(value="Country Name"),
+            "actor_types[2]: value 'Country Name' must be lower-case letters, digits and _ "
+            "(starting with a letter, at most 40 characters)",
+        ),
+        (
+            lambda d: d["relations"][0].update(definition=" "),
+            "relations[0] (speaks_for): definition: must be a non-empty string",
+        ),
+        (
+            lambda d: d["relations"][0].update(examples=[]),
+            "relations[0] (speaks_for): examples: must list at least one example",
+        ),
         (lambda d: d.update(roles=[]), "roles: must be a non-empty list"),
         (lambda d: d.update(proposition=""), "proposition: must be a non-empty string"),
     ],
@@ -135,9 +158,16 @@ def test_user_taxonomy_for_another_debate(tmp_path):
     data = default_taxonomy_data()
     data["name"] = "nuclear-power"
     data["proposition"] = "Germany should restart its nuclear power plants"
-    data["roles"] = [{"value": "energy_supply", "definition": "Keeping the lights on.",
-                      "examples": ["The plants would cover the winter peak."]}]
+    data["roles"] = [
+        {
+            "value": "energy_supply",
+            "definition": "Keeping the lights on.",
+            "examples": ["The plants would cover the winter peak."],
+        }
+    ]
     path = write_taxonomy(tmp_path / "nuclear.yaml", data)
-    result = CliRunner().invoke(cli, ["schema", "show", "--taxonomy", str(path), "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["schema", "show", "--taxonomy", str(path), "--format", "json"]
+    )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["roles"] == ["energy_supply"]
