@@ -1,0 +1,62 @@
+"""The maintainers' seed annotations are well-formed: every span is found exactly where the
+YAML says, every label is in the taxonomy, every relation points at a mention."""
+
+import pytest
+
+from stancepack.annotate import anchored as anchored
+from stancepack.annotate.articles import ingest
+from stancepack.schema.taxonomy import load_taxonomy
+from tests.helpers import REPO, SEED_ARTICLES
+
+ARTICLES = {article.file: article for article in ingest([SEED_ARTICLES]).articles}
+ANNOTATIONS = anchored.load_annotations(REPO / "data" / "seed_annotations.yaml")
+
+
+def test_every_seed_article_is_annotated():
+    assert sorted(ANNOTATIONS) == sorted(ARTICLES)
+
+
+@pytest.mark.parametrize("file_name", sorted(ARTICLES))
+def test_mentions_locate_and_use_the_taxonomy(file_name):
+    taxonomy = load_taxonomy()
+    text = ARTICLES[file_name].text
+    entries = ANNOTATIONS[file_name]
+    mentions = anchored.mentions_of(text, entries)
+    assert len({m.id for m in mentions}) == len(mentions)
+    spans = sorted((m.start, m.end) for m in mentions)
+    assert all(left[1] <= right[0] for left, right in zip(spans, spans[1:], strict=False)), (
+        "overlapping spans"
+    )
+    for mention in mentions:
+        assert text[mention.start : mention.end] == mention.text
+        assert mention.actor_type in taxonomy.actor_type_values
+        assert mention.stance in taxonomy.stance_values
+        assert set(mention.roles) <= set(taxonomy.role_values)
+    ids = {m.id for m in mentions}
+    for source, target, label in anchored.relations_of(entries):
+        assert label in taxonomy.relation_values
+        assert {source, target} <= ids and source != target
+
+
+def test_locate_refuses_ambiguous_or_missing_anchors():
+    text = "Macron said yes. Macron said no."
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        anchored.locate(text, "Macron", None)
+    assert anchored.locate(text, "Macron", "Macron said no") == 17
+    with pytest.raises(ValueError, match="not a whole-word part"):
+        anchored.locate(text, "Macro", "Macron said no")
+
+
+def test_result_items_follow_the_labeling_ui_shapes():
+    text = ARTICLES["004_2d615c015c570a87.txt"].text
+    result = anchored.annotation_result(text, ANNOTATIONS["004_2d615c015c570a87.txt"])
+    kinds = {(item.get("from_name"), item["type"]) for item in result}
+    assert kinds == {
+        ("actor", "labels"),
+        ("stance", "choices"),
+        ("roles", "choices"),
+        ("actor_name", "textarea"),
+        (None, "relation"),
+    }
+    names = [item for item in result if item.get("from_name") == "actor_name"]
+    assert all(isinstance(item["value"]["text"], list) for item in names)
