@@ -1,0 +1,176 @@
+"""Reading a Label Studio export file into a list of task dicts.
+
+Only a full JSON export keeps relations and the link between a span and its per-region
+stance, roles and actor name. This module reads such a file, accepts the file-level shapes
+seen in the wild (a single task object, an annotation file with its task nested under
+``task``), and refuses, with a message that says why and what to do instead, what is not a
+full JSON export: JSON_MIN, CSV, CoNLL, invalid or truncated JSON, an empty file, a JSON
+value that is not a list of tasks. Shapes inside a task (pre-1.0 ``completions``, tasks
+without ``id`` or without a ``data`` wrapper, ...) are read task by task by
+`stancepack.export.flatten`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stancepack.errors import ExportError
+from stancepack.export.issues import WARNING, Issue, type_name
+
+# Keys of which a task object has at least one.
+TASK_KEYS = ("data", "annotations", "completions", "predictions")
+# Keys of a JSON_MIN / CSV record that a task never has at its top level.
+FLAT_EXPORT_KEYS = ("annotation_id", "annotator")
+FULL_EXPORT_HINT = (
+    "get a full JSON export instead: stancepack pull --project ID -o export.json, "
+    "or Export > JSON in Label Studio"
+)
+LOST_IN_FLAT_EXPORTS = (
+    "it has already dropped the relations and cut per-region stance, roles and "
+    "actor names loose from their spans"
+)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """The tasks of an export file, and notes on how the file's shape was read."""
+
+    source: str
+    tasks: list[dict[str, Any]]
+    notes: tuple[Issue, ...] = ()
+
+
+def read_export(path: str | Path) -> list[dict[str, Any]]:
+    """The tasks of a Label Studio full JSON export file, as a list of dicts.
+
+    Raises `ExportError` with a one-line message for anything that is not one."""
+    return load_export(path).tasks
+
+
+def load_export(path: str | Path) -> ExportFile:
+    """Read an export file: its tasks plus notes on file shapes that were accepted."""
+    location = Path(path)
+    try:
+        data = location.read_bytes()
+    except FileNotFoundError:
+        raise ExportError(f"{location}: no such file") from None
+    except IsADirectoryError:
+        raise ExportError(f"{location}: is a folder, not an export file") from None
+    except OSError as error:
+        raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
+    return parse_export(data, str(location))
+
+
+def parse_export(data: bytes, source: str = "export") -> ExportFile:
+    """Read the bytes of an export file; ``source`` names it in messages."""
+    text = _decode(data, source)
+    if not text.strip():
+        raise ExportError(
+            f"{source}: empty file; expected a Label Studio full JSON export (a list of tasks)"
+        )
+    _refuse_text_formats(text, source)
+    return tasks_from_json(_parse_json(text, source), source)
+
+
+def tasks_from_json(value: Any, source: str = "export") -> ExportFile:
+    """The tasks of a parsed JSON export, accepting the root shapes seen in the wild."""
+    if isinstance(value, list):
+        _check_task_list(value, source)
+        return ExportFile(source, value)
+    if isinstance(value, dict):
+        return _tasks_from_object(value, source)
+    raise ExportError(
+        f"{source}: the JSON value is {type_name(value)}, not a list of tasks; "
+        "expected a Label Studio full JSON export"
+    )
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ExportError(
+            f"{source}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "Label Studio exports are UTF-8 JSON"
+        ) from None
+
+
+def _refuse_text_formats(text: str, source: str) -> None:
+    """Refuse CoNLL and CSV/TSV exports before trying to read them as JSON."""
+    head = text.lstrip()
+    if head[:1] in ("[", "{"):
+        return
+    if head.startswith("-DOCSTART-"):
+        raise ExportError(
+            f"{source}: a CoNLL 2003 export, not a full JSON export: it keeps only BIO tags "
+            f"and {LOST_IN_FLAT_EXPORTS}; {FULL_EXPORT_HINT}"
+        )
+    first_line = head.split("\n", 1)[0]
+    header = {cell.strip().strip('"') for cell in first_line.replace("\t", ",").split(",")}
+    if len(header) > 1 and header.intersection(FLAT_EXPORT_KEYS):
+        kind = "TSV" if "\t" in first_line else "CSV"
+        raise ExportError(
+            f"{source}: a {kind} export, not a full JSON export: {LOST_IN_FLAT_EXPORTS}; "
+            f"{FULL_EXPORT_HINT}"
+        )
+
+
+def _parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        ends_early = error.pos >= len(text.rstrip())
+        hint = "; the file ends before the JSON does (truncated?)" if ends_early else ""
+        raise ExportError(
+            f"{source}: invalid JSON at line {error.lineno}, column {error.colno}: "
+            f"{error.msg}{hint}"
+        ) from None
+    except RecursionError:
+        raise ExportError(f"{source}: JSON nested too deeply to be a Label Studio export") from None
+
+
+def _check_task_list(items: list[Any], source: str) -> None:
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ExportError(
+                f"{source}: item {position} of the list is {type_name(item)}, not a task "
+                "object; expected a list of tasks"
+            )
+    if items and _is_flat_record(items[0]):
+        raise ExportError(
+            f"{source}: a JSON_MIN export (flat records with annotator and annotation_id), "
+            f"not a full JSON export: {LOST_IN_FLAT_EXPORTS}; {FULL_EXPORT_HINT}"
+        )
+
+
+def _is_flat_record(item: dict[str, Any]) -> bool:
+    has_task_keys = any(key in item for key in TASK_KEYS)
+    return not has_task_keys and any(key in item for key in FLAT_EXPORT_KEYS)
+
+
+def _tasks_from_object(value: dict[str, Any], source: str) -> ExportFile:
+    if any(key in value for key in TASK_KEYS):
+        note = Issue(
+            WARNING,
+            "single-task",
+            "the file holds one task object, not a list of tasks; read as a list of one task",
+        )
+        return ExportFile(source, [value], (note,))
+    if isinstance(value.get("task"), dict) and "result" in value:
+        annotation = {key: item for key, item in value.items() if key != "task"}
+        task = {**value["task"], "annotations": [annotation]}
+        note = Issue(
+            WARNING,
+            "annotation-file",
+            "the file holds one annotation with its task nested under 'task' (a target "
+            "storage file), not a list of tasks; read as one task",
+        )
+        return ExportFile(source, [task], (note,))
+    keys = ", ".join(sorted(str(key) for key in value)) or "none"
+    raise ExportError(
+        f"{source}: not a list of tasks but a JSON object with keys {keys}; "
+        "expected a Label Studio full JSON export"
+    )
