@@ -167,13 +167,14 @@ VOCABULARY_OF = {
 
 
 def _table_issues(tables: Flattened, taxonomy: Taxonomy) -> list[Issue]:
-    """Check each table with its pandera model, lazily; failure cases become issues, except
-    where flattening already reported a problem with the same field of the same region."""
+    """Check each table with its pandera model, lazily; failure cases become issues, once
+    each, except where flattening already reported a problem with the same field of the
+    same span."""
     import pandera.pandas as pa
 
     from stancepack.schema.tables import export_models
 
-    already = {_located(issue) for issue in tables.issues}
+    already = {_located(issue) for issue in tables.issues if issue.region_id}
     context = _RowContext(tables)
     issues: list[Issue] = []
     for name, model in export_models(taxonomy).tables().items():
@@ -181,9 +182,10 @@ def _table_issues(tables: Flattened, taxonomy: Taxonomy) -> list[Issue]:
             model.validate(getattr(tables, name), lazy=True)
         except pa.errors.SchemaErrors as failure:
             for issue in _failure_issues(name, failure.failure_cases, context, taxonomy):
-                if _located(issue) not in already:
-                    issues.append(issue)
-    return issues
+                if name == "mentions" and _located(issue) in already:
+                    continue
+                issues.append(issue)
+    return list(dict.fromkeys(issues))
 
 
 # Fields that one offset problem concerns together.

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from stancepack.export.issues import ERROR, WARNING, Issue, show_value, type_name
+from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
 from stancepack.schema.taxonomy import Taxonomy
 
@@ -453,7 +453,8 @@ class Flattener:
             annotation.issue(
                 WARNING,
                 "no-spans",
-                f"{annotation.kind} has {len(annotation.results)} results but no actor spans",
+                f"{annotation.kind} has {counted(len(annotation.results), 'result')} but no "
+                "actor spans",
             )
             return
         self._finish_spans(annotation, spans, rows, positions)
@@ -608,7 +609,8 @@ class Flattener:
         self, annotation: AnnotationContext, value: dict, region_id: str, order: tuple
     ) -> None:
         start, end = value.get("start"), value.get("end")
-        if "startOffset" in value or "globalOffsets" in value or type(start) is str:
+        xpath = type(start) is str and start.startswith("/")
+        if xpath or "startOffset" in value or "globalOffsets" in value:
             annotation.issue(
                 ERROR,
                 "not-text-span",
@@ -886,11 +888,15 @@ class Flattener:
         region_id = f"{ends['from_id']}->{ends['to_id']}"
         for key, end_id in ends.items():
             if end_id not in spans:
-                missing = f"{key} {end_id}" if end_id else f"no {key}"
+                reason = (
+                    f"relation endpoint {key} {end_id} is no span of this annotation"
+                    if end_id
+                    else f"relation has no {key}"
+                )
                 annotation.issue(
                     ERROR,
                     "dangling-relation",
-                    f"relation endpoint {missing} is no span of this annotation",
+                    reason,
                     order=order,
                     region_id=region_id,
                     field=key,
@@ -960,7 +966,7 @@ class Flattener:
         ordered = sorted(
             (row[START_COLUMN], row[END_COLUMN], number)
             for number, row in enumerate(rows)
-            if row[START_COLUMN] >= 0
+            if 0 <= row[START_COLUMN] < row[END_COLUMN]
         )
         widest: dict[str, list[Any]] = {}
         for start, end, number in ordered:
@@ -995,8 +1001,8 @@ class Flattener:
                 Issue(
                     WARNING,
                     "pre-1.0-format",
-                    f"{self.pre_1_0_tasks} tasks use the pre-1.0 'completions' key; "
-                    "read as annotations",
+                    f"the pre-1.0 'completions' key holds the annotations of "
+                    f"{counted(self.pre_1_0_tasks, 'task')}; read as annotations",
                     order=(0,),
                 )
             )
@@ -1005,8 +1011,8 @@ class Flattener:
                 Issue(
                     WARNING,
                     "prediction-ids",
-                    f"{self.prediction_ids_only} predictions are ids only and were not read; "
-                    "a snapshot export (stancepack pull) carries full predictions",
+                    f"{counted(self.prediction_ids_only, 'prediction')} given by id only, not "
+                    "read; a snapshot export (stancepack pull) carries full predictions",
                     order=(0,),
                 )
             )

@@ -63,6 +63,11 @@ def show_value(value: object) -> str:
         return repr(value)
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 task", "2 tasks"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def type_name(value: object) -> str:
     """The JSON name of a parsed value's type, for messages ("a string", "a list", ...)."""
     if value is None:

@@ -105,8 +105,8 @@ def _refuse_text_formats(text: str, source: str) -> None:
         return
     if head.startswith("-DOCSTART-"):
         raise ExportError(
-            f"{source}: a CoNLL 2003 export, not a full JSON export: it keeps only BIO tags "
-            f"and {LOST_IN_FLAT_EXPORTS}; {FULL_EXPORT_HINT}"
+            f"{source}: a CoNLL 2003 export, not a full JSON export: it keeps only BIO tags, "
+            f"without relations or per-region stance, roles and actor names; {FULL_EXPORT_HINT}"
         )
     first_line = head.split("\n", 1)[0]
     header = {cell.strip().strip('"') for cell in first_line.replace("\t", ",").split(",")}

@@ -50,7 +50,7 @@ def issue_line(issue: Issue) -> str:
 
 def summary_line(report: ValidationReport) -> str:
     summary = report.summary
-    counted = ", ".join(f"{count} {name}" for name, count in summary.items())
+    counted = ", ".join(f"{name} {count}" for name, count in summary.items())
     return f"summary: {counted}: {'valid' if report.ok else 'invalid'}"
 
 
@@ -83,6 +83,9 @@ def _annotation(issue: Issue) -> str:
 
 
 def _quoted(value: str) -> str:
+    """A string in double quotes; a list (shown as JSON) as it is."""
     if len(value) > MAX_SHOWN_VALUE:
         value = value[: MAX_SHOWN_VALUE - 1] + "…"
+    if value.startswith("[") and value.endswith("]"):
+        return value
     return json.dumps(value, ensure_ascii=False)
