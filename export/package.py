@@ -1,0 +1,931 @@
+"""Packaging: validated, flattened annotations to a Hugging Face dataset folder.
+
+``package_export`` validates an export, adjudicates it, measures agreement, assigns splits
+and writes, atomically, a folder that ``datasets.load_dataset(DIR, CONFIG)`` reads:
+
+    README.md                                   the dataset card (YAML lists the configs)
+    stancepack.json                             the facts the card was written from
+    <config>/<split>-00000-of-00001.parquet     one file per config and non-empty split
+
+Features are declared from the taxonomy (``stancepack.schema.features``) and ride in each
+parquet file's schema metadata and in the card's ``dataset_info``. Nothing here reads a
+clock or a random source: the same export gives byte-identical files.
+
+``rehydrate`` restores article texts into a ``--text standoff`` package from the user's own
+copies of the articles, refusing any article whose text hash does not match.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import shutil
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stancepack import __version__
+from stancepack.atomic import atomic_directory
+from stancepack.errors import PackageError
+from stancepack.export.adjudicate import (
+    Adjudicated,
+    FlatTables,
+    adjudicate,
+    mention_id,
+    select_voters,
+    stable_id,
+    values_of,
+    voter_name,
+)
+from stancepack.export.agreement import Agreement, measure_agreement
+from stancepack.export.splits import SPLITS, SplitPlan, assign_splits, listed_splits
+from stancepack.schema.features import CONFIGS, Column, config_columns, features_of
+from stancepack.schema.taxonomy import Category, Taxonomy
+
+if TYPE_CHECKING:
+    from stancepack.export.checks import ValidationReport
+
+FULL = "full"
+STANDOFF = "standoff"
+TEXT_MODES = (FULL, STANDOFF)
+FACTS_FILE = "stancepack.json"
+CARD_FILE = "README.md"
+FACTS_FORMAT = 1
+NO_VALUE = "(none)"
+# Columns of the flattened articles table that the articles config publishes.
+ARTICLE_FIELDS = (
+    "article_id",
+    "story_id",
+    "task_id",
+    "title",
+    "source",
+    "published",
+    "url",
+    "text_sha256",
+    "text",
+)
+
+Columns = dict[str, list[Any]]
+FileHook = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the annotations come from. Empty strings stand for "not known"."""
+
+    export_file: str  # file name only, never a path of this machine
+    export_sha256: str
+    project_ids: tuple[str, ...] = ()
+    export_time: str = ""
+    latest_annotation_time: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "export_file": self.export_file,
+            "export_sha256": self.export_sha256,
+            "project_ids": list(self.project_ids),
+            "export_time": self.export_time,
+            "latest_annotation_time": self.latest_annotation_time,
+        }
+
+
+@dataclass(frozen=True)
+class PackageOptions:
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    seed: int = 0
+    text: str = FULL
+
+
+@dataclass(frozen=True)
+class Package:
+    """Everything a dataset folder holds, before it is written."""
+
+    tables: dict[str, dict[str, Columns]]  # config -> split -> columns (labels as text)
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    path: Path
+    files: list[str]
+    rows: dict[str, dict[str, int]]
+    facts: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Packaging makes millions of small objects that live to the end; the cyclic garbage
+    collector would walk them again and again for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# --- Provenance ---------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def provenance_of(path: Path, tasks: Sequence[dict[str, Any]], export_time: str = "") -> Provenance:
+    """Provenance read from the export file: its hash, project ids, latest annotation time."""
+    projects = sorted({str(task["project"]) for task in tasks if task.get("project") is not None})
+    times = [
+        str(annotation.get("updated_at") or annotation.get("created_at") or "")
+        for task in tasks
+        for annotation in (task.get("annotations") or task.get("completions") or [])
+        if isinstance(annotation, dict)
+    ]
+    return Provenance(
+        export_file=path.name,
+        export_sha256=file_sha256(path),
+        project_ids=tuple(projects),
+        export_time=export_time,
+        latest_annotation_time=max(times, default=""),
+    )
+
+
+# --- Building the tables ------------------------------------------------------------------
+
+
+def _none_if_empty(value: str) -> str | None:
+    return value if value else None
+
+
+def _select(columns: Columns, keep: list[int]) -> Columns:
+    return {name: [values[i] for i in keep] for name, values in columns.items()}
+
+
+def _order(columns: Columns, keys: Sequence[str]) -> list[int]:
+    rows = len(next(iter(columns.values()), []))
+    return sorted(range(rows), key=lambda i: tuple(columns[key][i] for key in keys))
+
+
+def _split_rows(columns: Columns, split_of_article: dict[str, str]) -> dict[str, Columns]:
+    by_split: dict[str, list[int]] = {split: [] for split in SPLITS}
+    for index, article_id in enumerate(columns["article_id"]):
+        by_split[split_of_article[article_id]].append(index)
+    return {split: _select(columns, rows) for split, rows in by_split.items()}
+
+
+def _project(columns: Columns, names: Sequence[str]) -> Columns:
+    return {name: columns[name] for name in names}
+
+
+def check_unique_articles(tables: FlatTables) -> None:
+    seen: dict[str, str] = {}
+    for task_id, article_id in zip(
+        values_of(tables.articles, "task_id"), values_of(tables.articles, "article_id"), strict=True
+    ):
+        if article_id in seen:
+            raise PackageError(
+                f"article {article_id} is in two tasks ({seen[article_id]} and {task_id}); "
+                "remove the duplicate task in Label Studio and export again"
+            )
+        seen[article_id] = task_id
+
+
+def pseudonyms(tables: FlatTables) -> dict[str, str]:
+    """Annotator -> ``annotator_N``, numbered in the sorted order of the annotators."""
+    human = tables.annotations[tables.annotations["kind"] == "annotation"]
+    names = sorted(
+        {
+            voter_name(annotator, annotation_id)
+            for annotator, annotation_id in zip(
+                values_of(human, "annotator"), values_of(human, "annotation_id"), strict=True
+            )
+        }
+    )
+    width = max(2, len(str(len(names))))
+    return {name: f"annotator_{number:0{width}d}" for number, name in enumerate(names, 1)}
+
+
+def article_columns(
+    tables: FlatTables, adjudicated: Adjudicated, declared: tuple[Column, ...]
+) -> Columns:
+    """One row per article, sorted by article id; columns as declared."""
+    data: Columns = {name: values_of(tables.articles, name) for name in ARTICLE_FIELDS}
+    mentions_per_task = Counter(adjudicated.mentions["task_id"])
+    data["n_annotators"] = [adjudicated.annotators_per_task.get(t, 0) for t in data["task_id"]]
+    data["n_mentions"] = [mentions_per_task[t] for t in data["task_id"]]
+    projected = _project(data, [item.name for item in declared])
+    return _select(projected, _order(data, ["article_id"]))
+
+
+def raw_relations_by_region(tables: FlatTables) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(annotation_id, from_region) -> relations drawn from that region, in export order."""
+    drawn: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    relations = tables.relations
+    for annotation_id, from_region, to_region, label, direction in zip(
+        values_of(relations, "annotation_id"),
+        values_of(relations, "from_region"),
+        values_of(relations, "to_region"),
+        values_of(relations, "label"),
+        values_of(relations, "direction"),
+        strict=True,
+    ):
+        drawn[(annotation_id, str(from_region))].append(
+            {"to_region": str(to_region), "label": str(label or ""), "direction": str(direction)}
+        )
+    return drawn
+
+
+def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
+    """The raw layer: every annotator's and model's mentions, as annotated."""
+    annotations = tables.annotations
+    meta = {
+        annotation_id: (kind, annotator, model_version, bool(ground_truth))
+        for annotation_id, kind, annotator, model_version, ground_truth in zip(
+            values_of(annotations, "annotation_id"),
+            values_of(annotations, "kind"),
+            values_of(annotations, "annotator"),
+            values_of(annotations, "model_version"),
+            values_of(annotations, "ground_truth"),
+            strict=True,
+        )
+    }
+    drawn = raw_relations_by_region(tables)
+    mentions = tables.mentions
+    data: Columns = {
+        name: []
+        for name in (
+            "annotation_id",
+            "article_id",
+            "kind",
+            "annotator",
+            "model_version",
+            "ground_truth",
+            "region_id",
+            "mention_id",
+            "start",
+            "end",
+            "text",
+            "actor_type",
+            "actor_name",
+            "stance",
+            "roles",
+            "relations",
+        )
+    }
+    rows = zip(
+        values_of(mentions, "annotation_id"),
+        values_of(mentions, "article_id"),
+        values_of(mentions, "region_id"),
+        values_of(mentions, "start"),
+        values_of(mentions, "end"),
+        values_of(mentions, "text"),
+        values_of(mentions, "actor_type"),
+        values_of(mentions, "actor_name"),
+        values_of(mentions, "stance"),
+        values_of(mentions, "roles"),
+        strict=True,
+    )
+    for (
+        annotation_id,
+        article_id,
+        region,
+        start,
+        end,
+        text,
+        actor_type,
+        name,
+        stance,
+        roles,
+    ) in rows:
+        kind, annotator, model_version, ground_truth = meta[annotation_id]
+        person = names[voter_name(annotator, annotation_id)] if kind == "annotation" else ""
+        values = {
+            "annotation_id": str(annotation_id),
+            "article_id": str(article_id),
+            "kind": str(kind),
+            "annotator": person,
+            "model_version": str(model_version or ""),
+            "ground_truth": ground_truth,
+            "region_id": str(region),
+            "mention_id": mention_id(article_id, int(start), int(end), str(actor_type)),
+            "start": int(start),
+            "end": int(end),
+            "text": str(text),
+            "actor_type": str(actor_type),
+            "actor_name": str(name or ""),
+            "stance": str(stance or ""),
+            "roles": [str(role) for role in (roles if roles is not None else [])],
+            "relations": drawn.get((annotation_id, str(region)), []),
+        }
+        for column, value in values.items():
+            data[column].append(value)
+    order = _order(data, ["article_id", "kind", "annotator", "annotation_id", "start", "end"])
+    return _select(data, order)
+
+
+def actor_columns(mentions: Columns, taxonomy: Taxonomy) -> Columns:
+    """One row per canonical actor (actor type and name) of the given adjudicated mentions."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, (actor_type, name, text) in enumerate(
+        zip(mentions["actor_type"], mentions["actor_name"], mentions["text"], strict=True)
+    ):
+        groups[(actor_type, (name or text).strip())].append(index)
+    data: Columns = {item.name: [] for item in config_columns(taxonomy)["actors"]}
+    for (actor_type, name), rows in sorted(
+        groups.items(), key=lambda item: (item[0][1], item[0][0])
+    ):
+        stances = Counter(mentions["stance"][i] for i in rows)
+        articles = sorted({mentions["article_id"][i] for i in rows})
+        data["actor_id"].append(stable_id("actor", actor_type, name))
+        data["name"].append(name)
+        data["actor_type"].append(actor_type)
+        data["n_mentions"].append(len(rows))
+        data["n_articles"].append(len(articles))
+        for value in taxonomy.stance_values:
+            data[f"stance_{value}"].append(stances[value])
+        data["stance_none"].append(stances[""])
+        data["article_ids"].append(articles)
+    return data
+
+
+def build_tables(
+    tables: FlatTables,
+    taxonomy: Taxonomy,
+    adjudicated: Adjudicated,
+    plan: SplitPlan,
+    names: dict[str, str],
+) -> dict[str, dict[str, Columns]]:
+    """config -> split -> columns, labels still as text (encoded when written)."""
+    columns = config_columns(taxonomy, text=True)
+    story_of = dict(
+        zip(
+            values_of(tables.articles, "article_id"),
+            values_of(tables.articles, "story_id"),
+            strict=True,
+        )
+    )
+    split_of_article = {article: plan.split_of(story) for article, story in story_of.items()}
+    mention_names = [column.name for column in columns["mentions"]]
+    mentions = adjudicated.mentions
+    mentions = _select(mentions, _order(mentions, ["article_id", "start", "end", "actor_type"]))
+    relations = adjudicated.relations
+    relations = _select(relations, _order(relations, ["article_id", "relation_id"]))
+    mention_splits = _split_rows(_project(mentions, mention_names), split_of_article)
+    return {
+        "mentions": mention_splits,
+        "articles": _split_rows(
+            article_columns(tables, adjudicated, columns["articles"]), split_of_article
+        ),
+        "relations": _split_rows(
+            _project(relations, [c.name for c in columns["relations"]]), split_of_article
+        ),
+        "annotations": _split_rows(annotation_columns(tables, names), split_of_article),
+        "actors": {split: actor_columns(mention_splits[split], taxonomy) for split in SPLITS},
+    }
+
+
+# --- Facts: what the card says ------------------------------------------------------------
+
+
+def _rows(columns: Columns) -> int:
+    return len(next(iter(columns.values()), []))
+
+
+def _count_by_split(
+    by_split: dict[str, Columns], column: str, values: list[str], *, many: bool = False
+) -> dict[str, dict[str, int]]:
+    """value -> split -> count; ``many``: the column holds lists of values."""
+    counts = {value: dict.fromkeys(SPLITS, 0) for value in [*values, NO_VALUE]}
+    for split, columns in by_split.items():
+        for cell in columns[column]:
+            for value in cell if many else [cell]:
+                counts[value or NO_VALUE][split] += 1
+    if not many and not any(counts[NO_VALUE].values()):
+        del counts[NO_VALUE]
+    if many:
+        del counts[NO_VALUE]
+    return counts
+
+
+def label_counts(
+    built: dict[str, dict[str, Columns]], taxonomy: Taxonomy
+) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """config -> column -> value -> split -> count, for every labelled column."""
+    human_annotations = {
+        split: _select(
+            columns, [i for i, kind in enumerate(columns["kind"]) if kind == "annotation"]
+        )
+        for split, columns in built["annotations"].items()
+    }
+    mention_like = {"mentions": built["mentions"], "annotations": human_annotations}
+    counts: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for config, by_split in mention_like.items():
+        counts[config] = {
+            "actor_type": _count_by_split(by_split, "actor_type", taxonomy.actor_type_values),
+            "stance": _count_by_split(by_split, "stance", taxonomy.stance_values),
+            "roles": _count_by_split(by_split, "roles", taxonomy.role_values, many=True),
+        }
+    counts["relations"] = {
+        "label": _count_by_split(built["relations"], "label", taxonomy.relation_values)
+    }
+    counts["actors"] = {
+        "actor_type": _count_by_split(built["actors"], "actor_type", taxonomy.actor_type_values)
+    }
+    return counts
+
+
+def outlets(built: dict[str, dict[str, Columns]]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"articles": 0, "mentions": 0})
+    for columns in built["articles"].values():
+        for source, mentions in zip(columns["source"], columns["n_mentions"], strict=True):
+            rows[source or "(unknown)"]["articles"] += 1
+            rows[source or "(unknown)"]["mentions"] += mentions
+    return [{"source": source, **counts} for source, counts in sorted(rows.items())]
+
+
+def annotation_process(tables: FlatTables, names: dict[str, str]) -> dict[str, Any]:
+    annotations = tables.annotations
+    human = annotations[annotations["kind"] == "annotation"]
+    predictions = annotations[annotations["kind"] == "prediction"]
+    voters = select_voters(annotations)
+    per_article = Counter(len(ids) for ids in voters.by_task.values())
+    unannotated = len(set(values_of(tables.articles, "task_id")) - set(voters.by_task))
+    if unannotated:
+        per_article[0] = unannotated
+    return {
+        "tool": "Label Studio",
+        "annotators": len(names),
+        "annotations": int((~human["was_cancelled"]).sum()),
+        "cancelled_annotations": int(human["was_cancelled"].sum()),
+        "ground_truth_annotations": int((human["ground_truth"] & ~human["was_cancelled"]).sum()),
+        "predictions": len(predictions),
+        "prediction_model_versions": sorted({str(v) for v in predictions["model_version"] if v}),
+        "articles_with_predictions": int(predictions["task_id"].nunique()),
+        "articles_by_annotator_count": {str(k): v for k, v in sorted(per_article.items())},
+    }
+
+
+def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
+    """Rebuild a Taxonomy from ``Taxonomy.content()`` (as stored in ``stancepack.json``)."""
+    vocabularies = {
+        name: tuple(
+            Category(item["value"], item["definition"], tuple(item["examples"]))
+            for item in content[name]
+        )
+        for name in ("actor_types", "stances", "roles", "relations")
+    }
+    return Taxonomy(
+        name=content["name"],
+        title=content["title"],
+        proposition=content["proposition"],
+        mention_rules=tuple(content["mention_rules"]),
+        **vocabularies,
+    )
+
+
+def build_facts(
+    tables: FlatTables,
+    taxonomy: Taxonomy,
+    built: dict[str, dict[str, Columns]],
+    adjudicated: Adjudicated,
+    agreement: Agreement,
+    plan: SplitPlan,
+    names: dict[str, str],
+    provenance: Provenance,
+    options: PackageOptions,
+    validation: dict[str, Any],
+) -> dict[str, Any]:
+    rows = {config: {split: _rows(built[config][split]) for split in SPLITS} for config in CONFIGS}
+    articles_per_split = rows["articles"]
+    return {
+        "format": FACTS_FORMAT,
+        "stancepack_version": __version__,
+        "text": options.text,
+        "taxonomy": {"name": taxonomy.name, "version": taxonomy.version},
+        "taxonomy_content": taxonomy.content(),
+        "provenance": provenance.to_dict(),
+        "validation": validation,
+        "splits": {
+            "ratios": list(options.ratios),
+            "seed": options.seed,
+            "stories": plan.story_counts,
+            "articles": articles_per_split,
+            "fallback": plan.fallback,
+        },
+        "rows": rows,
+        "labels": label_counts(built, taxonomy),
+        "outlets": outlets(built),
+        "annotation_process": annotation_process(tables, names),
+        "adjudication": adjudicated.stats,
+        "agreement": agreement.renamed(names).to_dict(),
+    }
+
+
+def build_package(
+    tables: FlatTables,
+    taxonomy: Taxonomy,
+    provenance: Provenance,
+    options: PackageOptions = PackageOptions(),
+    validation: dict[str, Any] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> Package:
+    """Adjudicate, measure agreement, split and count: the package, ready to be written."""
+    clock = time.perf_counter()
+    check_unique_articles(tables)
+    adjudicated = adjudicate(tables, taxonomy)
+    if seconds is not None:
+        seconds["adjudication"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    agreement = measure_agreement(tables, taxonomy)
+    if seconds is not None:
+        seconds["agreement"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    plan = assign_splits(values_of(tables.articles, "story_id"), options.ratios, options.seed)
+    names = pseudonyms(tables)
+    built = build_tables(tables, taxonomy, adjudicated, plan, names)
+    facts = build_facts(
+        tables,
+        taxonomy,
+        built,
+        adjudicated,
+        agreement,
+        plan,
+        names,
+        provenance,
+        options,
+        validation or {},
+    )
+    if seconds is not None:
+        seconds["tables"] = time.perf_counter() - clock
+    return Package(tables=built, facts=facts)
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def parquet_name(config: str, split: str) -> str:
+    return f"{config}/{split}-00000-of-00001.parquet"
+
+
+def encoders(taxonomy: Taxonomy) -> dict[str, dict[str, int]]:
+    return {
+        kind: {value: index for index, value in enumerate(values)}
+        for kind, values in (
+            ("actor_type", taxonomy.actor_type_values),
+            ("stance", taxonomy.stance_values),
+            ("relation", taxonomy.relation_values),
+            ("role_list", taxonomy.role_values),
+        )
+    }
+
+
+def _encode_label(value: str, codes: dict[str, int], config: str, column: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return codes[value]
+    except KeyError:
+        raise PackageError(
+            f"{config}: {column}: {value!r} is not a value of the taxonomy; "
+            "validate the export with the taxonomy it was annotated with"
+        ) from None
+
+
+INT32_RANGE = range(-(2**31), 2**31)
+
+
+def _check_int32(config: str, name: str, values: list[Any], columns: Columns) -> list[Any]:
+    for index, value in enumerate(values):
+        if value not in INT32_RANGE:
+            where = f" (article {columns['article_id'][index]})" if "article_id" in columns else ""
+            raise PackageError(f"{config}: {name}: {value} does not fit int32{where}")
+    return values
+
+
+def encode_columns(
+    config: str, columns: Columns, declared: tuple[Column, ...], taxonomy: Taxonomy
+) -> dict[str, list[Any]]:
+    """Text labels to ClassLabel indices (None for an absent label), in declared order;
+    int32 columns are checked to fit."""
+    codes = encoders(taxonomy)
+    encoded: dict[str, list[Any]] = {}
+    for spec in declared:
+        name, values = spec.name, columns[spec.name]
+        if spec.kind in ("actor_type", "stance", "relation"):
+            table = codes[spec.kind]
+            encoded[name] = [_encode_label(v, table, config, name) for v in values]
+        elif spec.kind == "role_list":
+            table = codes["role_list"]
+            encoded[name] = [
+                [_encode_label(v, table, config, name) for v in roles] for roles in values
+            ]
+        elif spec.kind == "relation_list":
+            table = codes["relation"]
+            encoded[name] = [
+                [
+                    {**item, "label": _encode_label(item["label"], table, config, name)}
+                    for item in items
+                ]
+                for items in values
+            ]
+        elif spec.kind == "int32":
+            encoded[name] = _check_int32(config, name, values, columns)
+        else:
+            encoded[name] = values
+    return encoded
+
+
+def write_parquet(path: Path, columns: dict[str, list[Any]], features: Any) -> None:
+    """One parquet file with the declared features in its schema metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.Table.from_pydict(columns, schema=features.arrow_schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
+        raise PackageError(
+            f"{path.parent.name}/{path.name}: cannot write a value: {error}"
+        ) from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # An empty table gets no row group at all: datasets cannot read a row group of 0 rows.
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        if table.num_rows:
+            writer.write_table(table)
+
+
+def write_facts(path: Path, facts: dict[str, Any]) -> None:
+    # Key order is kept (it is deterministic and meaningful: taxonomy order, split order),
+    # so the card renders the same from the facts read back by ``rehydrate``.
+    text = json.dumps(facts, indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def write_package(
+    package: Package,
+    taxonomy: Taxonomy,
+    folder: Path,
+    *,
+    on_file_written: FileHook | None = None,
+    copy_from: Path | None = None,
+) -> list[str]:
+    """Write the package's files into ``folder`` (a staging folder); returns their names.
+
+    ``copy_from``: a package folder whose parquet files for every config but ``articles``
+    are copied byte for byte instead of written (used by ``rehydrate``)."""
+    from stancepack.export.card import render_card
+
+    declared = config_columns(taxonomy, text=package.facts["text"] == FULL)
+    written: list[str] = []
+    for config in CONFIGS:
+        features = features_of(declared[config], taxonomy)
+        for split in listed_splits(package.facts["rows"][config]):
+            name = parquet_name(config, split)
+            target = folder / name
+            if copy_from is not None and config != "articles":
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(copy_from / name, target)
+            else:
+                columns = package.tables[config][split]
+                encoded = encode_columns(config, columns, declared[config], taxonomy)
+                write_parquet(target, encoded, features)
+            written.append(name)
+            if on_file_written is not None:
+                on_file_written(target)
+    write_facts(folder / FACTS_FILE, package.facts)
+    (folder / CARD_FILE).write_text(render_card(package.facts, taxonomy), encoding="utf-8")
+    written += [FACTS_FILE, CARD_FILE]
+    if on_file_written is not None:
+        on_file_written(folder / CARD_FILE)
+    return sorted(written)
+
+
+def build_and_write(
+    tables: FlatTables,
+    taxonomy: Taxonomy,
+    folder: Path,
+    provenance: Provenance,
+    options: PackageOptions,
+    validation: dict[str, Any],
+    on_file_written: FileHook | None,
+) -> tuple[list[str], dict[str, Any], dict[str, float]]:
+    """Build the package of validated tables and write it into ``folder``."""
+    if options.text not in TEXT_MODES:
+        raise PackageError(f"text mode {options.text!r}: expected one of {', '.join(TEXT_MODES)}")
+    seconds: dict[str, float] = {}
+    with collector_paused():
+        package = build_package(tables, taxonomy, provenance, options, validation, seconds)
+        clock = time.perf_counter()
+        files = write_package(package, taxonomy, folder, on_file_written=on_file_written)
+        seconds["writing"] = time.perf_counter() - clock
+    return files, package.facts, seconds
+
+
+def package_tables(
+    tables: FlatTables,
+    taxonomy: Taxonomy,
+    out_dir: str | Path,
+    provenance: Provenance,
+    options: PackageOptions = PackageOptions(),
+    *,
+    force: bool = False,
+    validation: dict[str, Any] | None = None,
+    on_file_written: FileHook | None = None,
+) -> PackageResult:
+    """Package already validated, flattened tables into ``out_dir``, atomically."""
+    with atomic_directory(out_dir, force=force) as staging:
+        files, facts, seconds = build_and_write(
+            tables, taxonomy, staging, provenance, options, validation or {}, on_file_written
+        )
+    return PackageResult(Path(out_dir), files, facts["rows"], facts, seconds)
+
+
+def _released(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Yield the tasks in order, dropping each from ``tasks`` once it is handed out, so the
+    parsed export is freed while it is flattened."""
+    tasks.reverse()
+    while tasks:
+        yield tasks.pop()
+
+
+def validate_file(
+    path: str | Path, taxonomy: Taxonomy, *, strict: bool = False
+) -> tuple[ValidationReport, Provenance]:
+    """Read an export file once: its validation report and its provenance."""
+    from stancepack.export.checks import validate_export
+    from stancepack.export.reader import load_export
+
+    with collector_paused():
+        export = load_export(path)
+        provenance = provenance_of(Path(path), export.tasks)
+        report = validate_export(_released(export.tasks), taxonomy, strict=strict)
+    issues = sorted([*export.notes, *report.issues], key=lambda issue: issue.order)
+    return replace(report, source=export.source, issues=tuple(issues)), provenance
+
+
+def validation_facts(report: ValidationReport) -> dict[str, Any]:
+    return {
+        "strict": report.strict,
+        "warnings": report.warnings,
+        "warning_codes": report.codes["warning"],
+    }
+
+
+def refuse_invalid(report: ValidationReport) -> None:
+    if not report.ok:
+        errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
+        raise PackageError(f"{report.source}: invalid export ({errors}); nothing was written")
+
+
+def package_export(
+    export_path: str | Path,
+    out_dir: str | Path,
+    taxonomy: Taxonomy,
+    options: PackageOptions = PackageOptions(),
+    *,
+    strict: bool = False,
+    force: bool = False,
+    export_time: str = "",
+    on_report: Callable[[ValidationReport], None] | None = None,
+    on_file_written: FileHook | None = None,
+) -> PackageResult:
+    """Validate an export file and package it into ``out_dir``, atomically.
+
+    ``out_dir`` is claimed first (refused when not empty, unless ``force``), so nothing is
+    read in vain; ``on_report`` sees the validation report before an invalid export is
+    refused; ``export_time`` is recorded when the caller knows it (a fresh pull)."""
+    with atomic_directory(out_dir, force=force) as staging:
+        clock = time.perf_counter()
+        report, provenance = validate_file(export_path, taxonomy, strict=strict)
+        validation_seconds = time.perf_counter() - clock
+        if on_report is not None:
+            on_report(report)
+        refuse_invalid(report)
+        if export_time:
+            provenance = replace(provenance, export_time=export_time)
+        files, facts, seconds = build_and_write(
+            report.tables,
+            taxonomy,
+            staging,
+            provenance,
+            options,
+            validation_facts(report),
+            on_file_written,
+        )
+    seconds = {"validation": validation_seconds, **seconds}
+    return PackageResult(Path(out_dir), files, facts["rows"], facts, seconds)
+
+
+# --- Rehydration --------------------------------------------------------------------------
+
+
+def read_facts(dataset_dir: Path) -> dict[str, Any]:
+    path = dataset_dir / FACTS_FILE
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PackageError(f"{dataset_dir}: not a stancepack dataset (no {FACTS_FILE})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PackageError(f"{path}: not valid JSON") from None
+    if not isinstance(facts, dict) or facts.get("format") != FACTS_FORMAT:
+        raise PackageError(f"{path}: not a stancepack {FACTS_FORMAT} facts file")
+    return facts
+
+
+def read_articles(dataset_dir: Path, facts: dict[str, Any]) -> dict[str, Columns]:
+    """split -> article columns of a package, as written (labels are not involved)."""
+    import pyarrow.parquet as pq
+
+    by_split: dict[str, Columns] = {}
+    for split in SPLITS:
+        if split not in listed_splits(facts["rows"]["articles"]):
+            continue
+        path = dataset_dir / parquet_name("articles", split)
+        try:
+            by_split[split] = pq.read_table(path).to_pydict()
+        except FileNotFoundError:
+            raise PackageError(
+                f"{dataset_dir}: {parquet_name('articles', split)} is missing"
+            ) from None
+    return by_split
+
+
+def texts_by_hash(
+    article_paths: Sequence[str | Path], manifest: str | Path | None
+) -> dict[str, Any]:
+    """The user's articles, read with ``stancepack articles ingest``, by text sha256."""
+    from stancepack.annotate.articles import ingest
+
+    report = ingest(list(article_paths), manifest=manifest)
+    return {article.text_sha256: article for article in report.articles}
+
+
+def restore_texts(
+    by_split: dict[str, Columns], copies: dict[str, Any], where: str
+) -> dict[str, Columns]:
+    """Add the ``text`` column, refusing an article whose text no copy matches."""
+    by_id = {article.article_id: article for article in copies.values()}
+    restored = {}
+    for split, columns in by_split.items():
+        texts = []
+        for article_id, title, digest in zip(
+            columns["article_id"], columns["title"], columns["text_sha256"], strict=True
+        ):
+            copy = copies.get(digest)
+            if copy is None:
+                other = by_id.get(article_id)
+                if other is not None:
+                    raise PackageError(
+                        f"{where}: article {article_id} ({title}): your copy "
+                        f"{other.file} has a different text (sha256 {other.text_sha256[:12]}, "
+                        f"annotated text {digest[:12]}); offsets would not match"
+                    )
+                raise PackageError(
+                    f"{where}: article {article_id} ({title}): none of the articles given has "
+                    f"its text (sha256 {digest[:12]})"
+                )
+            texts.append(copy.text)
+        restored[split] = {**columns, "text": texts}
+    return restored
+
+
+def rehydrate(
+    dataset_dir: str | Path,
+    article_paths: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    manifest: str | Path | None = None,
+    force: bool = False,
+    on_file_written: FileHook | None = None,
+) -> PackageResult:
+    """Restore article texts into a standoff package; the result equals a full package."""
+    source = Path(dataset_dir)
+    facts = read_facts(source)
+    if facts.get("text") != STANDOFF:
+        raise PackageError(f"{source}: already holds the article texts (packaged with --text full)")
+    if Path(out_dir).resolve() == source.resolve():
+        raise PackageError(f"{out_dir}: write the rehydrated dataset to another folder")
+    taxonomy = taxonomy_from_content(facts["taxonomy_content"])
+    if taxonomy.version != facts["taxonomy"]["version"]:
+        raise PackageError(f"{source / FACTS_FILE}: taxonomy content does not match its version")
+    articles = restore_texts(
+        read_articles(source, facts), texts_by_hash(article_paths, manifest), str(source)
+    )
+    full_facts = {**facts, "text": FULL}
+    empty = {column.name: [] for column in config_columns(taxonomy)["articles"]}
+    tables = {"articles": {split: articles.get(split, empty) for split in SPLITS}}
+    package = Package(tables=tables, facts=full_facts)
+    with atomic_directory(out_dir, force=force) as staging:
+        files = write_package(
+            package, taxonomy, staging, on_file_written=on_file_written, copy_from=source
+        )
+    return PackageResult(Path(out_dir), files, full_facts["rows"], full_facts)
