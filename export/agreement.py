@@ -133,8 +133,8 @@ def nominal_alpha(units: list[list[str]], domain: list[str]) -> Alpha:
     for row, values in enumerate(pairable):
         for value in values:
             counts[row, index[value]] += 1
-    value = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
-    return Alpha(_rounded(value), len(pairable), n_values)
+    alpha = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
+    return Alpha(_rounded(alpha), len(pairable), n_values)
 
 
 def _f1(matched: int, mentions_a: int, mentions_b: int) -> float | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from stancepack.export.adjudicate import RULES
+from stancepack.export.package import NO_VALUE
 from stancepack.export.splits import SPLITS, listed_splits
-from stancepack.schema.codebook import render_markdown
+from stancepack.schema.codebook import SECTIONS, render_markdown
 from stancepack.schema.features import CONFIGS, DEFAULT_CONFIG, config_columns, config_features
 from stancepack.schema.taxonomy import Taxonomy
 
@@ -91,7 +92,7 @@ def summary(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
     return (
         f"Actor mentions in {sum(rows['articles'].values())} news articles on the proposition "
         f"“{taxonomy.proposition}”: who takes a position, what kind of actor they are, their "
-        f"stance and the roles they propose for troops, marked in Label Studio by "
+        f"stance and the roles they propose, marked in Label Studio by "
         f"{plural(process['annotators'], 'annotator')} and "
         f"adjudicated into {sum(rows['mentions'].values())} mentions."
     )
@@ -357,11 +358,29 @@ def collection(facts: dict[str, Any]) -> str:
     )
 
 
+RARE = 10
+
+
+def rare_labels(facts: dict[str, Any]) -> list[str]:
+    """A limitation line for labels with fewer than RARE adjudicated mentions, if any."""
+    rare = [
+        f"`{value}` ({sum(by_split.values())})"
+        for counts in facts["labels"]["mentions"].values()
+        for value, by_split in counts.items()
+        if value != NO_VALUE and sum(by_split.values()) < RARE
+    ]
+    if not rare:
+        return []
+    return [
+        f"Rare labels (fewer than {RARE} adjudicated mentions): {', '.join(rare)}; too few to "
+        "train or evaluate on reliably."
+    ]
+
+
 def producers(facts: dict[str, Any]) -> str:
     return (
-        "The texts were written and published by the news outlets listed below; some are "
-        "state-affiliated or aggregators that republish other outlets' copy, as their names "
-        "say.\n\n" + outlets_table(facts)
+        "The texts were written and published by the news outlets listed below (as the "
+        "export's `source` names them), not by the dataset's curators.\n\n" + outlets_table(facts)
     )
 
 
@@ -390,12 +409,12 @@ def limitations(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
     rows = facts["rows"]
     process = facts["annotation_process"]
     items = [
-        f"Small corpus: {sum(rows['articles'].values())} articles from "
-        f"{len(facts['outlets'])} outlets; label counts below are too small for some classes "
-        "to train or evaluate on.",
+        f"Coverage: {plural(sum(rows['articles'].values()), 'article')} from "
+        f"{plural(len(facts['outlets']), 'outlet')}; the outlets chosen and their framing "
+        "shape which actors and positions appear.",
+        *rare_labels(facts),
         "Stance is judged per mention from what the article reports an actor said or did, "
-        "not from what the actor holds elsewhere; outlets' framing (including "
-        "state-affiliated outlets) shapes what is reported.",
+        "not from what the actor holds elsewhere.",
         f"Only the proposition “{taxonomy.proposition}” is annotated; other claims in the "
         "articles are not.",
         "Canonical actor names (`actor_name`, the `actors` config) are what annotators typed; "
@@ -409,7 +428,7 @@ def limitations(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         )
     if process["annotators"] and facts["adjudication"].get("mention_ties"):
         items.append(
-            f"{facts['adjudication']['mention_ties']} mentions were kept on a tie "
+            f"{plural(facts['adjudication']['mention_ties'], 'mention')} kept on a tie "
             "(`mention_tie`); filter them out for a stricter layer."
         )
     if facts["splits"]["fallback"]:
@@ -445,10 +464,13 @@ def validation_line(validation: dict[str, Any]) -> str:
 
 
 def glossary() -> str:
+    intro = {vocabulary: text[0].lower() + text[1:].rstrip(".") for vocabulary, _, text in SECTIONS}
     terms = [
         ("mention", "a span of an article that names an actor taking part in the debate"),
-        ("stance", "the actor's position on the proposition, as the article reports it"),
-        ("role", "a task the actor proposes or accepts for troops in Ukraine"),
+        ("actor type", intro["actor_types"]),
+        ("stance", intro["stances"]),
+        ("role", intro["roles"]),
+        ("relation", intro["relations"]),
         ("story", "near-duplicate articles (wire copies) that share a `story_id`"),
         ("adjudication", "turning several annotators' marks into one layer (rules above)"),
         ("tie", "exactly half of the annotators voted for a mention, role or relation"),
@@ -474,7 +496,7 @@ def render_card(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         "report; republishing the article texts; any judgement about the annotators.",
         dataset_structure=structure(facts, taxonomy),
         curation_rationale_section=f"To measure which actors take which position on "
-        f"“{taxonomy.proposition}” in news coverage, and which roles for troops they propose, "
+        f"“{taxonomy.proposition}” in news coverage, and which roles they propose, "
         "with every label traceable to a span of the article.",
         data_collection_and_processing_section=collection(facts),
         source_data_producers_section=producers(facts),

@@ -375,7 +375,7 @@ def build_tables(
         )
     )
     split_of_article = {article: plan.split_of(story) for article, story in story_of.items()}
-    mention_names = [column.name for column in columns["mentions"]]
+    mention_names = [spec.name for spec in columns["mentions"]]
     mentions = adjudicated.mentions
     mentions = _select(mentions, _order(mentions, ["article_id", "start", "end", "actor_type"]))
     relations = adjudicated.relations
@@ -921,7 +921,7 @@ def rehydrate(
         read_articles(source, facts), texts_by_hash(article_paths, manifest), str(source)
     )
     full_facts = {**facts, "text": FULL}
-    empty = {column.name: [] for column in config_columns(taxonomy)["articles"]}
+    empty: Columns = {spec.name: [] for spec in config_columns(taxonomy)["articles"]}
     tables = {"articles": {split: articles.get(split, empty) for split in SPLITS}}
     package = Package(tables=tables, facts=full_facts)
     with atomic_directory(out_dir, force=force) as staging:

@@ -53,7 +53,7 @@ def _columns_mentions() -> tuple[Column, ...]:
 
 
 def _columns_articles(text: bool) -> tuple[Column, ...]:
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("article_id", "string", "Stable article id."),
         Column("story_id", "string", "Shared by near-duplicate copies of one story."),
         Column("task_id", "string", "Label Studio task id in the export."),
