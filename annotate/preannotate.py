@@ -1,0 +1,688 @@
+"""A rule-based pre-annotator: actor spans, canonical names and proposed-role suggestions.
+
+It proposes, as Label Studio prediction results (never stances, never relations):
+
+- actor spans from the gazetteer's names and aliases: longest match, whole words,
+  case-sensitive, accents and typographic apostrophes ignored ("Stephane Sejourne" finds
+  "Stéphane Séjourné"), with the actor's type and canonical name;
+- people not in the gazetteer, from a title and a name ("Spanish Defense Minister
+  Margarita Robles", "Kremlin spokesman Dmitry Peskov");
+- unnamed officials ("Slovakia's prime minister", "A NATO official") as people without a
+  name, and "the Italian government" as the country;
+- proposed roles from role keywords ("demining", "instructors", "front line", ...) in
+  the same sentence as the actor they are said of (see ``attach_roles``).
+
+A country named only as a place ("troops to Ukraine", "held in Paris"), a country or
+organisation used as a modifier ("NATO troops", "US-led") and a name standing alone on
+its line (a photo caption) are not proposed.
+
+Spans never overlap: of overlapping candidates the longest wins, then the gazetteer's.
+Region ids derive from the offsets, so the same text always gives the same result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
+from stancepack.errors import TaxonomyError
+from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
+from stancepack.schema.taxonomy import Taxonomy
+
+MODEL_NAME = "stancepack-rules"
+# Bump when the matching logic changes in a way the rule tables below do not show.
+RULES_REVISION = 1
+
+# --- rule tables: data, hashed into the model version ------------------------------------
+
+# The actor type each rule proposes (checked against the taxonomy).
+PERSON_RULE_TYPE = "person"
+GOVERNMENT_RULE_TYPE = "country"
+# Gazetteer types that can stand for a place or a modifier rather than an actor.
+PLACE_TYPES = ("country",)
+MODIFIER_TYPES = ("country", "organization")
+
+# Title heads that precede a person's name. Capitalised words before a head are part of
+# the title ("Italian Deputy Prime Minister", "Kremlin spokesman").
+TITLE_HEADS = (
+    "Prime Minister",
+    "President",
+    "Vice President",
+    "Chancellor",
+    "Minister",
+    "Secretary",
+    "Secretary General",
+    "Secretary-General",
+    "General",
+    "Admiral",
+    "Ambassador",
+    "Commissioner",
+    "Senator",
+    "Governor",
+    "Mayor",
+    "King",
+    "Queen",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "envoy",
+    "ambassador",
+)
+# Lower-case office titles after a possessive country ("Slovakia's prime minister").
+OFFICE_TITLES = (
+    "deputy prime minister",
+    "prime minister",
+    "foreign minister",
+    "defense minister",
+    "defence minister",
+    "army chief of staff",
+    "chief of staff",
+    "president",
+    "chancellor",
+    "minister",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "ambassador",
+    "envoy",
+)
+# After "a"/"an" and a country or organisation: an unnamed official ("A NATO official").
+UNNAMED_OFFICIALS = ("official", "source", "diplomat", "spokesman", "spokeswoman", "spokesperson")
+GOVERNMENT_WORDS = ("government",)
+# Words that are never part of a title or a name.
+FUNCTION_WORDS = (
+    "A",
+    "An",
+    "And",
+    "As",
+    "At",
+    "But",
+    "By",
+    "For",
+    "From",
+    "In",
+    "Of",
+    "On",
+    "Or",
+    "The",
+    "Then",
+    "This",
+    "That",
+    "To",
+    "When",
+    "While",
+    "With",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+NAME_PARTICLES = ("al", "bin", "da", "de", "del", "der", "di", "du", "la", "van", "von")
+MAX_TITLE_MODIFIERS = 3
+MAX_NAME_WORDS = 4
+# A country after one of these words is a place ("to Ukraine", "in Paris").
+PLACE_PREPOSITIONS = ("across", "against", "at", "for", "in", "inside", "into", "on", "onto", "to")
+DETERMINERS = ("the",)
+# A country or organisation followed by one of these words is a modifier ("NATO troops").
+MODIFIED_NOUNS = (
+    "aid",
+    "colleagues",
+    "envoy",
+    "forces",
+    "personnel",
+    "soldiers",
+    "troop",
+    "troops",
+)
+# A sentence that opens with a pronoun has its speaker in an earlier sentence: roles said
+# there go to the last person mentioned outside quotes before it ("he", "she"), or to
+# nobody (other pronouns).
+PRONOUNS = ("He", "She", "They", "We", "I", "It")
+PERSONAL_PRONOUNS = ("He", "She")
+
+# Role keywords: (pattern, role, strong). A weak keyword counts only in a sentence that
+# speaks of a deployment (DEPLOYMENT_CUES): "air defence" alone may be equipment.
+ROLE_KEYWORDS = (
+    (r"de-?mining", "demining", True),
+    (r"mine[- ]clear(?:ing|ance)", "demining", True),
+    (r"clear(?:ing)? mines", "demining", True),
+    (r"cyber[\w-]*", "cyber", False),
+    (r"(?:weapons?|arms|ammunition) (?:production|manufacturing)", "weapons_production", True),
+    (r"produc(?:e|ing) (?:weapons|arms|ammunition)", "weapons_production", True),
+    (r"training missions?", "training", True),
+    (r"train(?:ing)? (?:Ukrainian )?(?:troops|soldiers|forces)", "training", True),
+    (r"(?:military )?instructors", "training", True),
+    (r"training|exercises", "training", False),
+    (r"air[- ]defen[cs]es?", "air_defense", False),
+    (r"defensive systems", "air_defense", False),
+    (r"secur(?:e|ing) neighbou?ring countries", "border_security", True),
+    (r"borders?", "border_security", False),
+    (r"logistics?|in the rear|free up Ukrainian troops", "logistics", False),
+    (r"front[- ]lines?", "combat", False),
+    (r"combat (?:roles?|troops|operations|missions|duties)|in combat", "combat", False),
+    (r"to fight|fighting|battles?", "combat", False),
+    (r"non-combat (?:roles?|troops|tasks|duties)", "other", True),
+)
+DEPLOYMENT_CUES = (
+    r"troops?|soldiers|personnel|forces|deploy\w*|missions?|military presence"
+    r"|boots on the ground"
+)
+NEGATION_CUES = r"not|no|never|without|nor|neither|\w+n[’']t"
+NEGATION_RESETS = r"but|however|while|whereas|although|though"
+
+
+def rule_tables() -> dict[str, Any]:
+    """Every table the rules use, as plain data (hashed into the model version)."""
+    return {
+        "revision": RULES_REVISION,
+        "person_rule_type": PERSON_RULE_TYPE,
+        "government_rule_type": GOVERNMENT_RULE_TYPE,
+        "place_types": PLACE_TYPES,
+        "modifier_types": MODIFIER_TYPES,
+        "title_heads": TITLE_HEADS,
+        "office_titles": OFFICE_TITLES,
+        "unnamed_officials": UNNAMED_OFFICIALS,
+        "government_words": GOVERNMENT_WORDS,
+        "function_words": FUNCTION_WORDS,
+        "name_particles": NAME_PARTICLES,
+        "max_title_modifiers": MAX_TITLE_MODIFIERS,
+        "max_name_words": MAX_NAME_WORDS,
+        "place_prepositions": PLACE_PREPOSITIONS,
+        "determiners": DETERMINERS,
+        "modified_nouns": MODIFIED_NOUNS,
+        "pronouns": PRONOUNS,
+        "personal_pronouns": PERSONAL_PRONOUNS,
+        "role_keywords": ROLE_KEYWORDS,
+        "deployment_cues": DEPLOYMENT_CUES,
+        "negation_cues": NEGATION_CUES,
+        "negation_resets": NEGATION_RESETS,
+        "folded_punctuation": FOLDED_PUNCTUATION,
+    }
+
+
+# --- matching helpers --------------------------------------------------------------------
+
+
+def whole_word_at(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is not part of a longer word."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not _is_word_character(before) and not _is_word_character(after)
+
+
+def _is_word_character(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
+def find_whole_words(text: str, form: str) -> Iterator[int]:
+    """Start offsets of ``form`` in ``text`` as whole words (both folded beforehand)."""
+    start = text.find(form)
+    while start != -1:
+        if whole_word_at(text, start, start + len(form)):
+            yield start
+        start = text.find(form, start + 1)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, longest first."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9])|\n")
+ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|St|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)$"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: split at line breaks and at . ! ? before a capital,
+    except after initials and common abbreviations ("U.S.", "Feb.")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in SENTENCE_END.finditer(text):
+        if match.group() != "\n" and ABBREVIATION.search(text[start : match.start() + 1]):
+            continue
+        spans.append((start, match.end()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --- candidate spans ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A proposed actor mention. ``actor`` is set when the gazetteer names it."""
+
+    start: int
+    end: int
+    type: str
+    name: str
+    rule: str
+    actor: Actor | None = None
+    roles: tuple[str, ...] = field(default=())
+
+    @property
+    def region_id(self) -> str:
+        return f"r{self.start}_{self.end}"
+
+
+RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3}
+
+
+def choose_spans(candidates: Iterable[Span]) -> list[Span]:
+    """Non-overlapping spans: longest first, then the gazetteer's, then the earliest."""
+    chosen: list[Span] = []
+    ranked = sorted(
+        set(candidates), key=lambda s: (s.start - s.end, RULE_PRIORITY[s.rule], s.start, s.name)
+    )
+    for span in ranked:
+        if all(span.end <= other.start or other.end <= span.start for other in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+class Preannotator:
+    """Rule-based actor and role proposals for one gazetteer and taxonomy.
+
+    ``prediction(text)["score"]`` is the fraction of proposed spans whose actor the
+    gazetteer names (1.0 when every span is a known actor, lower when spans come only from
+    the title and unnamed-official rules; 0.0 when nothing is proposed)."""
+
+    def __init__(self, gazetteer: Gazetteer, taxonomy: Taxonomy):
+        self.gazetteer = gazetteer
+        self.taxonomy = taxonomy
+        _check_against_taxonomy(gazetteer, taxonomy)
+        self._forms = self._surface_forms()
+        self._countries = [a for a in gazetteer.actors if a.type == GOVERNMENT_RULE_TYPE]
+        self._people = {fold(f): a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE
+                        for f in a.surface_forms}  # fmt: skip
+        self._compile_rules()
+
+    @property
+    def model_version(self) -> str:
+        """``stancepack-rules-<hash>``: the hash covers the gazetteer and the rule tables."""
+        content = {"gazetteer": self.gazetteer.content(), "rules": rule_tables()}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return f"{MODEL_NAME}-{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
+
+    def spans(self, text: str) -> list[Span]:
+        """The proposed mentions of ``text`` with their suggested roles, in text order."""
+        folded = fold(text)
+        candidates = [
+            *self._gazetteer_spans(folded),
+            *self._titled_people(text, folded),
+            *self._unnamed_officials(text, folded),
+            *self._governments(folded),
+        ]
+        mentions = [span for span in choose_spans(candidates) if not is_caption(text, span)]
+        return attach_roles(text, mentions, self.taxonomy)
+
+    def predict(self, text: str) -> list[dict[str, Any]]:
+        """Label Studio result items: a span, its canonical name and its proposed roles."""
+        return [item for span in self.spans(text) for item in result_items(span, text)]
+
+    def prediction(self, text: str) -> dict[str, Any]:
+        """A prediction for Label Studio's task import (``predictions`` list)."""
+        spans = self.spans(text)
+        known = sum(1 for span in spans if span.actor is not None)
+        return {
+            "model_version": self.model_version,
+            "score": round(known / len(spans), 4) if spans else 0.0,
+            "result": [item for span in spans for item in result_items(span, text)],
+        }
+
+    # --- the rules --------------------------------------------------------------------
+
+    def _surface_forms(self) -> list[tuple[str, Actor]]:
+        actors = self.gazetteer.actors
+        forms = {fold(form): actor for actor in actors for form in actor.surface_forms}
+        return sorted(forms.items(), key=lambda item: (-len(item[0]), item[0]))
+
+    def _compile_rules(self) -> None:
+        self._title_head = re.compile(rf"(?<!\w)(?:{_alternation(TITLE_HEADS)})(?!\w)")
+        country_forms = [fold(f) for a in self._countries for f in (*a.surface_forms, *a.demonyms)]
+        bodies = [a for a in self.gazetteer.actors if a.type in MODIFIER_TYPES]
+        body_forms = [fold(f) for a in bodies for f in (*a.surface_forms, *a.demonyms)]
+        possessor = _alternation(fold(f) for a in self._countries for f in a.surface_forms)
+        self._office = re.compile(
+            rf"(?<!\w)(?:{possessor})'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)"
+        )
+        self._unnamed = re.compile(
+            rf"(?<!\w)(?:[Aa]n?) (?:{_alternation(body_forms)}) "
+            rf"(?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)"
+        )
+        self._government = re.compile(
+            rf"(?<!\w)(?P<country>{_alternation(country_forms)}) "
+            rf"(?:{_alternation(GOVERNMENT_WORDS)})(?!\w)"
+        )
+        self._country_of_form = {
+            fold(f): a for a in self._countries for f in (*a.surface_forms, *a.demonyms)
+        }
+
+    def _gazetteer_spans(self, folded: str) -> Iterator[Span]:
+        for form, actor in self._forms:
+            for start in find_whole_words(folded, form):
+                end = start + len(form)
+                if actor.type in PLACE_TYPES and _is_place(folded, start):
+                    continue
+                if actor.type in MODIFIER_TYPES and _is_modifier(folded, end):
+                    continue
+                yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
+
+    def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
+        for head in self._title_head.finditer(folded):
+            person = self._person_after(text, folded, head.end())
+            if person is not None:
+                end, name, actor = person
+                start = _title_start(folded, head.start())
+                yield Span(start, end, PERSON_RULE_TYPE, name, "title", actor)
+
+    def _unnamed_officials(self, text: str, folded: str) -> Iterator[Span]:
+        """ "Slovakia's prime minister", "A NATO official": people without a name (or with
+        the name that follows: "France's foreign minister Stéphane Séjourné")."""
+        for pattern in (self._office, self._unnamed):
+            for match in pattern.finditer(folded):
+                person = self._person_after(text, folded, match.end())
+                if person is None:
+                    yield Span(match.start(), match.end(), PERSON_RULE_TYPE, "", "unnamed")
+                else:
+                    end, name, actor = person
+                    yield Span(match.start(), end, PERSON_RULE_TYPE, name, "title", actor)
+
+    def _person_after(
+        self, text: str, folded: str, position: int
+    ) -> tuple[int, str, Actor | None] | None:
+        """(end, name, gazetteer actor) of a person's name after a title ending at
+        ``position``: two to four capitalised words (particles allowed between them), or
+        one word the gazetteer knows as a person."""
+        start = _skip_spaces(folded, position)
+        if start == position:
+            return None
+        ends = list(_name_words(folded, start))
+        if not ends or (len(ends) == 1 and folded[start : ends[0]] not in self._people):
+            return None
+        end = ends[-1]
+        actor = self._people.get(folded[start:end])
+        return end, actor.name if actor else text[start:end], actor
+
+    def _governments(self, folded: str) -> Iterator[Span]:
+        for match in self._government.finditer(folded):
+            country = self._country_of_form[match.group("country")]
+            yield Span(match.start(), match.end(), GOVERNMENT_RULE_TYPE, country.name,
+                       "government", country)  # fmt: skip
+
+
+def is_caption(text: str, span: Span) -> bool:
+    """A name standing alone on its line (a photo caption) is not a mention."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line = text[line_start : len(text) if line_end == -1 else line_end]
+    return line.strip() == text[span.start : span.end]
+
+
+def _check_against_taxonomy(gazetteer: Gazetteer, taxonomy: Taxonomy) -> None:
+    where = taxonomy.source or taxonomy.name
+    types = taxonomy.actor_type_values
+    for actor in gazetteer.actors:
+        if actor.type not in types:
+            raise TaxonomyError(
+                f"{gazetteer.source}: {actor.name}: type {actor.type!r} is not an actor type "
+                f"of the taxonomy {where} ({', '.join(types)})"
+            )
+    for rule_type in (PERSON_RULE_TYPE, GOVERNMENT_RULE_TYPE):
+        if rule_type not in types:
+            raise TaxonomyError(
+                f"{where}: the pre-annotator proposes actor type {rule_type!r}, which is not "
+                f"an actor type of the taxonomy ({', '.join(types)})"
+            )
+    roles = taxonomy.role_values
+    for _, role, _ in ROLE_KEYWORDS:
+        if role not in roles:
+            raise TaxonomyError(
+                f"{where}: the pre-annotator's role keywords propose role {role!r}, which is "
+                f"not a role of the taxonomy ({', '.join(roles)})"
+            )
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    while position < len(text) and text[position] == " ":
+        position += 1
+    return position
+
+
+NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:'[^\W\d_]{2,})?")
+
+
+def _name_words(text: str, start: int) -> Iterator[int]:
+    """Ends of the capitalised words of a name beginning at ``start``."""
+    position, count = start, 0
+    while count < MAX_NAME_WORDS:
+        match = NAME_WORD.match(text, position)
+        if match is None:
+            return
+        word = match.group()
+        if word in NAME_PARTICLES and count > 0:
+            following = NAME_WORD.match(text, _skip_spaces(text, match.end()))
+            if following is None or not following.group()[0].isupper():
+                return
+            position = _skip_spaces(text, match.end())
+            continue
+        if not word[0].isupper() or word in FUNCTION_WORDS or word.endswith("'s"):
+            return
+        count += 1
+        yield match.end()
+        if not text.startswith(" ", match.end()):
+            return
+        position = match.end() + 1
+
+
+def _title_start(text: str, head_start: int) -> int:
+    """Where a title begins: capitalised modifiers before its head, and "Former"."""
+    start = head_start
+    for _ in range(MAX_TITLE_MODIFIERS):
+        previous = re.search(r"(?<!\S)(\S+) $", text[max(0, start - 40) : start])
+        if previous is None:
+            break
+        word = previous.group(1)
+        if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in FUNCTION_WORDS:
+            break
+        start -= len(word) + 1
+    former = re.search(r"(?<!\S)[Ff]ormer $", text[max(0, start - 7) : start])
+    return start - len(former.group()) if former else start
+
+
+PLACE_BEFORE = re.compile(
+    rf"(?<!\w)(?:{_alternation(PLACE_PREPOSITIONS)})(?: (?:{_alternation(DETERMINERS)}))? $",
+    re.IGNORECASE,
+)
+
+
+def _is_place(folded: str, start: int) -> bool:
+    """A country right after "to", "in", "for" ... ("to the United States" too)."""
+    return PLACE_BEFORE.search(folded, max(0, start - 20), start) is not None
+
+
+def _is_modifier(folded: str, end: int) -> bool:
+    """A country or organisation joined to a noun: "US-led", "NATO troops"."""
+    if re.match(r"-[^\W\d_]", folded[end : end + 2]):
+        return True
+    following = re.match(r" (\w+)(?: (\w+))?", folded[end : end + 40])
+    return bool(following) and any(
+        word in MODIFIED_NOUNS for word in following.groups() if word is not None
+    )
+
+
+# --- roles -------------------------------------------------------------------------------
+
+ROLE_PATTERNS = tuple(
+    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), role, strong)
+    for pattern, role, strong in ROLE_KEYWORDS
+)
+DEPLOYMENT = re.compile(rf"(?<!\w)(?:{DEPLOYMENT_CUES})(?!\w)", re.IGNORECASE)
+NEGATION = re.compile(rf"(?<!\w)(?:{NEGATION_CUES})(?!\w)", re.IGNORECASE)
+NEGATION_RESET = re.compile(rf"(?<!\w)(?:{NEGATION_RESETS})(?!\w)", re.IGNORECASE)
+COORDINATION = re.compile(r"\s*(?:,|,? and)\s*")
+OPENING_PRONOUN = re.compile(rf"[\"'“‘]?(?P<pronoun>{_alternation(PRONOUNS)})(?!\w)")
+
+
+def role_mentions(sentence: str) -> list[tuple[int, str]]:
+    """(offset in the sentence, role) of each role keyword that counts: not negated
+    earlier in its sentence (unless "but", "however", ... comes between) and, for a weak
+    keyword, in a sentence that speaks of a deployment."""
+    speaks_of_deployment = DEPLOYMENT.search(sentence) is not None
+    found: dict[int, str] = {}
+    for pattern, role, strong in ROLE_PATTERNS:
+        for match in pattern.finditer(sentence):
+            if not strong and not speaks_of_deployment:
+                continue
+            if _negated(sentence, match.start()):
+                continue
+            found.setdefault(match.start(), role)
+    return sorted(found.items())
+
+
+def _negated(sentence: str, position: int) -> bool:
+    before = sentence[:position]
+    cues = [m.end() for m in NEGATION.finditer(before)]
+    if not cues:
+        return False
+    resets = [m.start() for m in NEGATION_RESET.finditer(before)]
+    return not resets or max(resets) < max(cues)
+
+
+def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]:
+    """Each role keyword goes to the actor it is said of:
+
+    1. candidates are the spans of the keyword's sentence, except a country, organisation
+       or group directly followed by a possessive ("Ukraine's air defenses" names an owner);
+    2. the nearest person before the keyword in its sentence; else, when the sentence
+       opens with "He" or "She", the last person mentioned outside quotes before the
+       sentence (the codebook puts a pronoun's roles on the last mention of its actor),
+       and nobody for other pronouns; else the nearest candidate before the keyword; else
+       the first candidate after it (attribution after a quote);
+    3. candidates joined to the chosen one by "and" or a comma, of its type, share it.
+    """
+    roles: dict[Span, set[str]] = {span: set() for span in spans}
+    quoted = quoted_ranges(text)
+    for start, end in sentence_spans(text):
+        inside = [s for s in spans if start <= s.start and s.end <= end]
+        candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
+        earlier = [
+            s
+            for s in spans
+            if s.end <= start and s.type == PERSON_RULE_TYPE and not _inside(s, quoted)
+        ]
+        sentence = text[start:end]
+        for offset, role in role_mentions(sentence):
+            position = start + offset
+            for span in _speakers(text, sentence, position, candidates, earlier[-1:]):
+                roles[span].add(role)
+    order = taxonomy.role_values
+    return [replace(s, roles=tuple(role for role in order if role in roles[s])) for s in spans]
+
+
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each passage between typographic double quotes “...”."""
+    return [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”", text)]
+
+
+def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= span.start and span.end <= end for start, end in ranges)
+
+
+def _possessive(text: str, span: Span) -> bool:
+    return fold(text[span.end : span.end + 2]) == "'s"
+
+
+def _speakers(
+    text: str, sentence: str, position: int, candidates: list[Span], antecedent: list[Span]
+) -> list[Span]:
+    before = [s for s in candidates if s.end <= position]
+    people = [s for s in before if s.type == PERSON_RULE_TYPE]
+    after = [s for s in candidates if s.start >= position]
+    pronoun = OPENING_PRONOUN.match(sentence)
+    if people:
+        return _coordinated(text, people[-1], candidates)
+    if pronoun:
+        personal = pronoun.group("pronoun") in PERSONAL_PRONOUNS
+        return antecedent if personal else []
+    if before or after:
+        return _coordinated(text, before[-1] if before else after[0], candidates)
+    return []
+
+
+def _coordinated(text: str, chosen: Span, candidates: list[Span]) -> list[Span]:
+    """``chosen`` and the candidates of its type joined to it by "and" or commas."""
+    same_type = [s for s in candidates if s.type == chosen.type]
+    index = same_type.index(chosen)
+    group = [chosen]
+    for step in (-1, 1):
+        current = index
+        while 0 <= current + step < len(same_type):
+            left, right = sorted(
+                (same_type[current], same_type[current + step]), key=lambda s: s.start
+            )
+            if not COORDINATION.fullmatch(text[left.end : right.start]):
+                break
+            current += step
+            group.append(same_type[current])
+    return group
+
+
+# --- Label Studio results ----------------------------------------------------------------
+
+
+def result_items(span: Span, text: str) -> list[dict[str, Any]]:
+    """The items Label Studio's UI makes for one region: span, actor name, roles."""
+    where = {"start": span.start, "end": span.end}
+    surface = text[span.start : span.end]
+    items = [
+        _item(span, ACTOR, "labels", {**where, "text": surface, "labels": [span.type]}),
+    ]
+    if span.name:
+        items.append(_item(span, ACTOR_NAME, "textarea", {**where, "text": [span.name]}))
+    if span.roles:
+        items.append(
+            _item(span, ROLES, "choices", {**where, "text": surface, "choices": list(span.roles)})
+        )
+    return items
+
+
+def _item(span: Span, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": span.region_id,
+        "from_name": from_name,
+        "to_name": TEXT,
+        "type": kind,
+        "value": value,
+    }
