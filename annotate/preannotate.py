@@ -537,9 +537,9 @@ def _is_modifier(folded: str, end: int) -> bool:
     if re.match(r"-[^\W\d_]", folded[end : end + 2]):
         return True
     following = re.match(r" (\w+)(?: (\w+))?", folded[end : end + 40])
-    return bool(following) and any(
-        word in MODIFIED_NOUNS for word in following.groups() if word is not None
-    )
+    if following is None:
+        return False
+    return any(word in MODIFIED_NOUNS for word in following.groups() if word is not None)
 
 
 # --- roles -------------------------------------------------------------------------------
