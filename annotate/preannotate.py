@@ -324,8 +324,8 @@ class Preannotator:
         _check_against_taxonomy(gazetteer, taxonomy)
         self._forms = self._surface_forms()
         self._countries = [a for a in gazetteer.actors if a.type == GOVERNMENT_RULE_TYPE]
-        self._people = {fold(f): a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE
-                        for f in a.surface_forms}  # fmt: skip
+        people = [a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE]
+        self._people = {fold(form): a for a in people for form in a.surface_forms}
         self._compile_rules()
 
     @property
@@ -438,8 +438,8 @@ class Preannotator:
     def _governments(self, folded: str) -> Iterator[Span]:
         for match in self._government.finditer(folded):
             country = self._country_of_form[match.group("country")]
-            yield Span(match.start(), match.end(), GOVERNMENT_RULE_TYPE, country.name,
-                       "government", country)  # fmt: skip
+            start, end = match.span()
+            yield Span(start, end, GOVERNMENT_RULE_TYPE, country.name, "government", country)
 
 
 def is_caption(text: str, span: Span) -> bool:

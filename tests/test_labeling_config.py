@@ -286,7 +286,7 @@ def test_a_real_label_studio_accepts_the_config_and_the_pre_annotations(label_st
                     },
                     "predictions": [prediction],
                 }
-            ],  # fmt: skip
+            ],
             return_task_ids=True,
         )
         (task_id,) = imported.task_ids

@@ -554,11 +554,11 @@ def test_evaluation_finds_texts_by_article_id(tmp_path):
             [{"id": 3, "data": {"title": "x"}, "annotations": []}],
             "{export}: task 3: no text in data.text and no article with its article_id "
             "(pass --articles)",
-        ),  # fmt: skip
+        ),
         (
             [{"id": 3, "data": {TEXT: "x"}, "annotations": []}],
             "{export}: no annotations to compare with",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_evaluation_errors_are_one_line(tmp_path, tasks, message):
