@@ -1,0 +1,375 @@
+"""Label Studio projects made from articles: create, and sync without duplicates.
+
+A project gets the labeling config built from the taxonomy, the codebook as its labeling
+instructions, and the taxonomy version hash in its description. Every article becomes one
+task whose ``data`` has the keys of ``schema.fields.TASK_DATA_KEYS``, with the
+pre-annotator's predictions. ``sync_project`` adds only articles whose ``article_id`` is not
+in the project yet, so it can be re-run after an interrupted import to finish it.
+
+Functions take an SDK client and a ``Connection`` (for messages and retries) and return
+counts and ids as data; they raise ``LabelStudioError`` and ``ArticleError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from stancepack.annotate.articles import Article, ingest, read_jsonl
+from stancepack.annotate.client import Connection, retrying
+from stancepack.errors import ArticleError, LabelStudioError
+from stancepack.schema.fields import TASK_DATA_KEYS
+from stancepack.schema.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+
+SEED_PROJECT = "seed articles"
+BATCH_SIZE = 500
+LIST_PAGE_SIZE = 1000
+VERSION_PATTERN = re.compile(r"taxonomy version: ([0-9a-f]{12})\b")
+JSONL_SUFFIX = ".jsonl"
+
+Predictor = Callable[[Article], list[dict[str, Any]]]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a create or sync did."""
+
+    project_id: int
+    title: str
+    created: bool
+    added: int
+    already_there: int
+    predictions: int
+    project_taxonomy: str | None
+    current_taxonomy: str
+    config_updated: bool = False
+
+    @property
+    def taxonomy_differs(self) -> bool:
+        return self.project_taxonomy != self.current_taxonomy and not self.config_updated
+
+
+def _quiet(message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+# --- articles and tasks ---------------------------------------------------------------------
+
+
+def read_articles(paths: Sequence[str | Path]) -> list[Article]:
+    """Articles from .txt files or folders (ingested) and .jsonl files (from ``articles
+    ingest``), each article_id once (a repeated id must be the same text)."""
+    jsonl = [Path(path) for path in paths if Path(path).suffix == JSONL_SUFFIX]
+    texts = [path for path in paths if Path(path).suffix != JSONL_SUFFIX]
+    articles: list[Article] = []
+    for path in jsonl:
+        if not path.is_file():
+            raise ArticleError(f"{path}: no such file")
+        articles.extend(read_jsonl(path))
+    if texts:
+        articles.extend(ingest(texts).articles)
+    if not articles:
+        raise ArticleError(f"{', '.join(map(str, paths))}: no articles")
+    return unique_articles(articles)
+
+
+def unique_articles(articles: Sequence[Article]) -> list[Article]:
+    kept: dict[str, Article] = {}
+    for article in articles:
+        first = kept.setdefault(article.article_id, article)
+        if first.text_sha256 != article.text_sha256:
+            raise ArticleError(
+                f"{article.file}: article id {article.article_id} is already used by "
+                f"{first.file} (a different text)"
+            )
+    return list(kept.values())
+
+
+def task_data(article: Article) -> dict[str, str]:
+    return {key: getattr(article, key) for key in TASK_DATA_KEYS}
+
+
+def task_for(article: Article, predictions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """One Label Studio task: the article's data and its pre-annotations, if any."""
+    task: dict[str, Any] = {"data": task_data(article)}
+    if predictions:
+        task["predictions"] = list(predictions)
+    return task
+
+
+def batches(items: Sequence[Article], size: int) -> Iterator[Sequence[Article]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- the project ----------------------------------------------------------------------------
+
+
+def project_description(taxonomy: Taxonomy) -> str:
+    return (
+        f"Made by stancepack from the taxonomy {taxonomy.name!r}. "
+        f"taxonomy version: {taxonomy.version}"
+    )
+
+
+def taxonomy_version_of(description: str | None) -> str | None:
+    """The taxonomy version hash written into a project's description, if any."""
+    found = VERSION_PATTERN.search(description or "")
+    return found.group(1) if found else None
+
+
+def project_settings(taxonomy: Taxonomy) -> dict[str, Any]:
+    """Labeling config, instructions and description, all derived from the taxonomy."""
+    from stancepack.annotate.labeling_config import build_label_config
+    from stancepack.schema.codebook import render_html
+
+    return {
+        "label_config": build_label_config(taxonomy),
+        "expert_instruction": render_html(taxonomy),
+        "show_instruction": True,
+        "description": project_description(taxonomy),
+    }
+
+
+def find_project(client: LabelStudio, connection: Connection, title: str) -> Any | None:
+    """The project with exactly this title, or None; several are refused."""
+    projects = retrying(
+        lambda: list(client.projects.list(title=title, page_size=100)),
+        connection,
+        f"list projects titled {title!r}",
+    )
+    named = sorted((p for p in projects if p.title == title), key=lambda p: p.id)
+    if len(named) > 1:
+        ids = ", ".join(str(p.id) for p in named)
+        raise LabelStudioError(
+            f"{len(named)} projects at {connection.url} are titled {title!r} (ids {ids}); "
+            "rename all but one"
+        )
+    return named[0] if named else None
+
+
+def project_url(connection: Connection, project_id: int) -> str:
+    return f"{connection.url}/projects/{project_id}/data"
+
+
+def create_project(
+    client: LabelStudio,
+    connection: Connection,
+    title: str,
+    articles: Sequence[Article],
+    taxonomy: Taxonomy,
+    *,
+    predict: Predictor | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Progress = _quiet,
+) -> SyncReport:
+    """Create the project and import every article as a task, with pre-annotations."""
+    existing = find_project(client, connection, title)
+    if existing is not None:
+        raise LabelStudioError(
+            f"project {title!r} already exists at {connection.url} (id {existing.id}); "
+            "add articles to it with: stancepack project sync"
+        )
+    settings = project_settings(taxonomy)
+
+    def create_once() -> Any:
+        # after a transient failure the project may exist already: never make two
+        made = find_project(client, connection, title)
+        return made if made is not None else client.projects.create(title=title, **settings)
+
+    project = retrying(create_once, connection, f"create project {title!r}")
+    on_progress(f"created project {title!r} (id {project.id})")
+    added, predictions = import_articles(
+        client, connection, project.id, list(articles), predict, batch_size, on_progress
+    )
+    return SyncReport(
+        project_id=project.id,
+        title=title,
+        created=True,
+        added=added,
+        already_there=0,
+        predictions=predictions,
+        project_taxonomy=taxonomy.version,
+        current_taxonomy=taxonomy.version,
+    )
+
+
+def sync_project(
+    client: LabelStudio,
+    connection: Connection,
+    title: str,
+    articles: Sequence[Article],
+    taxonomy: Taxonomy,
+    *,
+    update_config: bool = False,
+    predict: Predictor | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Progress = _quiet,
+) -> SyncReport:
+    """Add the articles not in the project yet; never duplicates a task.
+
+    When the project was made with another taxonomy version its labeling config is left
+    alone (and no pre-annotations are added, they would not fit it) unless
+    ``update_config``; then Label Studio's own check runs first and its refusal (labels
+    still used by annotations) is raised as it says it."""
+    project = find_project(client, connection, title)
+    if project is None:
+        raise LabelStudioError(
+            f"no project {title!r} at {connection.url}; make it with: stancepack project create"
+        )
+    project_version = taxonomy_version_of(project.description)
+    updated = False
+    if project_version != taxonomy.version and update_config:
+        update_project_config(client, connection, project.id, taxonomy)
+        on_progress(f"updated the labeling config of {title!r} to taxonomy {taxonomy.version}")
+        updated = True
+    fits = project_version == taxonomy.version or updated
+    present = existing_article_ids(client, connection, project.id)
+    missing = [article for article in articles if article.article_id not in present]
+    added, predictions = import_articles(
+        client, connection, project.id, missing, predict if fits else None, batch_size, on_progress
+    )
+    return SyncReport(
+        project_id=project.id,
+        title=title,
+        created=False,
+        added=added,
+        already_there=len(articles) - len(missing),
+        predictions=predictions,
+        project_taxonomy=project_version,
+        current_taxonomy=taxonomy.version,
+        config_updated=updated,
+    )
+
+
+def update_project_config(
+    client: LabelStudio, connection: Connection, project_id: int, taxonomy: Taxonomy
+) -> None:
+    """Validate the new config with Label Studio's strict check, then save it.
+
+    (Label Studio 1.23 saves a config through PATCH even when annotations use labels it
+    drops; its /validate/ endpoint, the one its own UI calls first, refuses them.)"""
+    settings = project_settings(taxonomy)
+    retrying(
+        lambda: client.projects.validate_label_config(
+            id=project_id, label_config=settings["label_config"]
+        ),
+        connection,
+        f"accept the new labeling config for project {project_id}",
+    )
+    retrying(
+        lambda: client.projects.update(id=project_id, **settings),
+        connection,
+        f"update project {project_id}",
+    )
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def list_article_ids(client: LabelStudio, project_id: int) -> set[str]:
+    """The article_id of every task of the project (one listing, no retries)."""
+    pages: Any = client.tasks.list(project=project_id, include="id,data", page_size=LIST_PAGE_SIZE)
+    return {
+        str(task.data["article_id"])
+        for task in pages
+        if isinstance(task.data, dict) and task.data.get("article_id")
+    }
+
+
+def existing_article_ids(client: LabelStudio, connection: Connection, project_id: int) -> set[str]:
+    return retrying(
+        lambda: list_article_ids(client, project_id),
+        connection,
+        f"list the tasks of project {project_id}",
+    )
+
+
+def task_count(client: LabelStudio, connection: Connection, project_id: int) -> int:
+    project = retrying(
+        lambda: client.projects.get(id=project_id), connection, f"read project {project_id}"
+    )
+    return int(project.task_number or 0)
+
+
+def import_articles(
+    client: LabelStudio,
+    connection: Connection,
+    project_id: int,
+    articles: Sequence[Article],
+    predict: Predictor | None,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Progress = _quiet,
+) -> tuple[int, int]:
+    """Import articles as tasks in batches; (tasks added, predictions added)."""
+    if batch_size < 1:
+        raise LabelStudioError(f"batch size must be at least 1, not {batch_size}")
+    added = predictions = 0
+    for batch in batches(articles, batch_size):
+        tasks = [task_for(article, predict(article) if predict else ()) for article in batch]
+        batch_added, batch_predictions = import_batch(client, connection, project_id, tasks)
+        added += batch_added
+        predictions += batch_predictions
+        on_progress(f"imported {added} of {len(articles)} tasks")
+    return added, predictions
+
+
+def import_batch(
+    client: LabelStudio, connection: Connection, project_id: int, tasks: list[dict[str, Any]]
+) -> tuple[int, int]:
+    """One import request, retried safely: before a retry the project is listed again and
+    tasks that an earlier, seemingly failed attempt did import are not sent twice."""
+    pending = tasks
+    retry = False
+
+    def attempt() -> tuple[int, int]:
+        nonlocal pending, retry
+        if retry:
+            present = list_article_ids(client, project_id)
+            pending = [task for task in pending if task["data"]["article_id"] not in present]
+        retry = True
+        if not pending:
+            return 0, 0
+        answer = client.projects.import_tasks(id=project_id, request=cast(Any, pending))
+        return int(answer.task_count or 0), imported_predictions(answer)
+
+    task_total, prediction_total = retrying(
+        attempt, connection, f"import {len(tasks)} tasks into project {project_id}"
+    )
+    # tasks imported by an attempt that seemed to fail are counted too
+    return len(tasks) - len(pending) + task_total, prediction_total
+
+
+def imported_predictions(answer: Any) -> int:
+    """The prediction count of an import answer (Label Studio 1.23 calls it
+    ``prediction_count``; the SDK's model declares ``predictions_count``)."""
+    for name in ("prediction_count", "predictions_count"):
+        value = getattr(answer, name, None)
+        if value is not None:
+            return int(value)
+    return 0
+
+
+# --- pre-annotations ------------------------------------------------------------------------
+
+
+def make_predictor(gazetteer_path: str | Path, taxonomy: Taxonomy) -> Predictor:
+    """Pre-annotations of the rule-based pre-annotator: one prediction per article, none
+    when it proposes nothing."""
+    from stancepack.annotate.gazetteer import load_gazetteer
+    from stancepack.annotate.preannotate import Preannotator
+
+    annotator = Preannotator(load_gazetteer(gazetteer_path, taxonomy), taxonomy)
+
+    def predict(article: Article) -> list[dict[str, Any]]:
+        prediction = annotator.prediction(article.text)
+        return [prediction] if prediction["result"] else []
+
+    return predict
