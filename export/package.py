@@ -36,7 +36,9 @@ from stancepack.export.adjudicate import (
     Adjudicated,
     FlatTables,
     adjudicate,
+    columns_of,
     mention_id,
+    pool_tasks_by_article,
     select_voters,
     stable_id,
     values_of,
@@ -187,19 +189,6 @@ def _project(columns: Columns, names: Sequence[str]) -> Columns:
     return {name: columns[name] for name in names}
 
 
-def check_unique_articles(tables: FlatTables) -> None:
-    seen: dict[str, str] = {}
-    for task_id, article_id in zip(
-        values_of(tables.articles, "task_id"), values_of(tables.articles, "article_id"), strict=True
-    ):
-        if article_id in seen:
-            raise PackageError(
-                f"article {article_id} is in two tasks ({seen[article_id]} and {task_id}); "
-                "remove the duplicate task in Label Studio and export again"
-            )
-        seen[article_id] = task_id
-
-
 def pseudonyms(tables: FlatTables) -> dict[str, str]:
     """Annotator -> ``annotator_N``, numbered in the sorted order of the annotators."""
     human = tables.annotations[tables.annotations["kind"] == "annotation"]
@@ -245,11 +234,32 @@ def raw_relations_by_region(tables: FlatTables) -> dict[tuple[str, str], list[di
     return drawn
 
 
+ANNOTATION_FIELDS = (
+    "annotation_id",
+    "article_id",
+    "kind",
+    "annotator",
+    "model_version",
+    "ground_truth",
+    "region_id",
+    "mention_id",
+    "start",
+    "end",
+    "text",
+    "actor_type",
+    "actor_name",
+    "stance",
+    "roles",
+    "relations",
+)
+
+
 def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
-    """The raw layer: every annotator's and model's mentions, as annotated."""
+    """The raw layer: every annotator's and model's mentions, as annotated, with the
+    annotators pseudonymised by ``names``."""
     annotations = tables.annotations
     meta = {
-        annotation_id: (kind, annotator, model_version, bool(ground_truth))
+        annotation_id: (kind, annotator, model_version or "", bool(ground_truth))
         for annotation_id, kind, annotator, model_version, ground_truth in zip(
             values_of(annotations, "annotation_id"),
             values_of(annotations, "kind"),
@@ -261,28 +271,7 @@ def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
     }
     drawn = raw_relations_by_region(tables)
     mentions = tables.mentions
-    data: Columns = {
-        name: []
-        for name in (
-            "annotation_id",
-            "article_id",
-            "kind",
-            "annotator",
-            "model_version",
-            "ground_truth",
-            "region_id",
-            "mention_id",
-            "start",
-            "end",
-            "text",
-            "actor_type",
-            "actor_name",
-            "stance",
-            "roles",
-            "relations",
-        )
-    }
-    rows = zip(
+    marks = zip(
         values_of(mentions, "annotation_id"),
         values_of(mentions, "article_id"),
         values_of(mentions, "region_id"),
@@ -295,6 +284,7 @@ def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
         values_of(mentions, "roles"),
         strict=True,
     )
+    rows = []
     for (
         annotation_id,
         article_id,
@@ -306,31 +296,32 @@ def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
         name,
         stance,
         roles,
-    ) in rows:
+    ) in marks:
         kind, annotator, model_version, ground_truth = meta[annotation_id]
         person = names[voter_name(annotator, annotation_id)] if kind == "annotation" else ""
-        values = {
-            "annotation_id": str(annotation_id),
-            "article_id": str(article_id),
-            "kind": str(kind),
-            "annotator": person,
-            "model_version": str(model_version or ""),
-            "ground_truth": ground_truth,
-            "region_id": str(region),
-            "mention_id": mention_id(article_id, int(start), int(end), str(actor_type)),
-            "start": int(start),
-            "end": int(end),
-            "text": str(text),
-            "actor_type": str(actor_type),
-            "actor_name": str(name or ""),
-            "stance": str(stance or ""),
-            "roles": [str(role) for role in (roles if roles is not None else [])],
-            "relations": drawn.get((annotation_id, str(region)), []),
-        }
-        for column, value in values.items():
-            data[column].append(value)
-    order = _order(data, ["article_id", "kind", "annotator", "annotation_id", "start", "end"])
-    return _select(data, order)
+        start, end, region = int(start), int(end), str(region)
+        rows.append(
+            (
+                annotation_id,
+                article_id,
+                kind,
+                person,
+                model_version,
+                ground_truth,
+                region,
+                mention_id(article_id, start, end, actor_type),
+                start,
+                end,
+                text,
+                actor_type,
+                name or "",
+                stance or "",
+                list(roles) if roles is not None else [],
+                drawn.get((annotation_id, region), []),
+            )
+        )
+    rows.sort(key=lambda row: (row[1], row[2], row[3], row[0], row[8], row[9]))
+    return columns_of(ANNOTATION_FIELDS, rows)
 
 
 def actor_columns(mentions: Columns, taxonomy: Taxonomy) -> Columns:
@@ -493,6 +484,11 @@ def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
     )
 
 
+def pooled_tasks(tables: FlatTables) -> int:
+    pooled = getattr(tables, "pooled", {})
+    return sum(len(others) for others in pooled.values())
+
+
 def build_facts(
     tables: FlatTables,
     taxonomy: Taxonomy,
@@ -526,7 +522,9 @@ def build_facts(
         "labels": label_counts(built, taxonomy),
         "outlets": outlets(built),
         "annotation_process": annotation_process(tables, names),
-        "adjudication": adjudicated.stats,
+        "adjudication": dict(
+            sorted({**adjudicated.stats, "tasks_pooled": pooled_tasks(tables)}.items())
+        ),
         "agreement": agreement.renamed(names).to_dict(),
     }
 
@@ -541,20 +539,20 @@ def build_package(
 ) -> Package:
     """Adjudicate, measure agreement, split and count: the package, ready to be written."""
     clock = time.perf_counter()
-    check_unique_articles(tables)
-    adjudicated = adjudicate(tables, taxonomy)
+    pooled = pool_tasks_by_article(tables)
+    adjudicated = adjudicate(pooled, taxonomy)
     if seconds is not None:
         seconds["adjudication"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    agreement = measure_agreement(tables, taxonomy)
+    agreement = measure_agreement(pooled, taxonomy)
     if seconds is not None:
         seconds["agreement"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    plan = assign_splits(values_of(tables.articles, "story_id"), options.ratios, options.seed)
-    names = pseudonyms(tables)
-    built = build_tables(tables, taxonomy, adjudicated, plan, names)
+    plan = assign_splits(values_of(pooled.articles, "story_id"), options.ratios, options.seed)
+    names = pseudonyms(pooled)
+    built = build_tables(pooled, taxonomy, adjudicated, plan, names)
     facts = build_facts(
-        tables,
+        pooled,
         taxonomy,
         built,
         adjudicated,

@@ -15,6 +15,7 @@ from stancepack.export.adjudicate import (
     adjudicate,
     mention_id,
     normalise_relation,
+    pool_tasks_by_article,
 )
 from stancepack.schema.taxonomy import load_taxonomy
 
@@ -520,3 +521,26 @@ def test_adjudication_is_deterministic_whatever_the_row_order():
     first = adjudicate(flat_tables(*annotations), TAXONOMY)
     second = adjudicate(flat_tables(*reversed(annotations)), TAXONOMY)
     assert first == second
+
+
+def test_tasks_holding_the_same_article_are_pooled_into_the_first():
+    same = {"t1": {"article_id": "art-x"}, "t2": {"article_id": "art-x"}}
+    tables = flat_tables(
+        annotation("1", "t1", "a@example.org", [mark(*FRANCE, stance="support")]),
+        annotation("2", "t2", "b@example.org", [mark(*FRANCE, stance="support")]),
+        tasks=same,
+    )
+    pooled = pool_tasks_by_article(tables)
+    assert list(pooled.articles["task_id"]) == ["t1"]
+    assert list(pooled.annotations["task_id"]) == ["t1", "t1"]
+    assert list(pooled.mentions["task_id"]) == ["t1", "t1"]
+    assert pooled.pooled == {"t1": ["t2"]}
+    result = adjudicate(pooled, TAXONOMY)
+    (row,) = rows(result.mentions)
+    assert (row["article_id"], row["n_annotators"], row["n_marked"]) == ("art-x", 2, 2)
+
+
+def test_pooling_leaves_tables_without_duplicates_alone():
+    tables = flat_tables(annotation("1", "t1", "a@example.org", [mark(*FRANCE)]))
+    pooled = pool_tasks_by_article(tables)
+    assert pooled.articles is tables.articles and pooled.pooled == {}

@@ -715,3 +715,21 @@ def test_the_validation_report_and_the_package_agree_on_counts(export, tmp_path)
         "values": figures.stance.values,
         "note": figures.stance.note,
     }
+
+
+def test_a_second_task_of_the_same_article_is_pooled_into_the_first(export, tmp_path):
+    """The second annotator's work in a duplicate task of article 000 gives the same data
+    as the same work in the article's own task."""
+    tasks = export_tasks()
+    duplicate = copy.deepcopy(tasks[0])
+    duplicate["id"] = 6
+    duplicate["annotations"] = [tasks[0]["annotations"].pop()]
+    write_export(tmp_path / "pooled.json", [*tasks, duplicate])
+    assert run("package", export, "-o", tmp_path / "together").exit_code == 0
+    result = run("package", tmp_path / "pooled.json", "-o", tmp_path / "pooled")
+    assert result.exit_code == 0, result.output
+    together, pooled = file_bytes(tmp_path / "together"), file_bytes(tmp_path / "pooled")
+    parquet = sorted(name for name in together if name.endswith(".parquet"))
+    assert [pooled[name] for name in parquet] == [together[name] for name in parquet]
+    assert facts(tmp_path / "pooled")["adjudication"]["tasks_pooled"] == 1
+    assert facts(tmp_path / "together")["adjudication"]["tasks_pooled"] == 0
