@@ -105,7 +105,8 @@ def description(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         else "Article texts are **not** included (standoff release): the `articles` config "
         "gives each article's `url` and `text_sha256`, and `stancepack rehydrate DIR "
         "--articles YOUR_COPIES -o DIR2` restores the texts from your own copies, refusing "
-        "any article whose text hash does not match."
+        "any article whose text hash does not match. The marked spans (`text` in the "
+        "`mentions` and `annotations` configs) are kept: short quotes that name the actors."
     )
     configs = "\n".join(
         f"- `{config}`{' (default)' if config == DEFAULT_CONFIG else ''}: "

@@ -778,10 +778,11 @@ def validation_facts(report: ValidationReport) -> dict[str, Any]:
     }
 
 
-def refuse_invalid(report: ValidationReport) -> None:
+def refuse_invalid(report: ValidationReport, consequence: str = "nothing was written") -> None:
+    """Raise when the export has errors, saying what did not happen because of them."""
     if not report.ok:
         errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
-        raise PackageError(f"{report.source}: invalid export ({errors}); nothing was written")
+        raise PackageError(f"{report.source}: invalid export ({errors}); {consequence}")
 
 
 def package_export(

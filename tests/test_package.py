@@ -465,6 +465,8 @@ def test_standoff_publishes_no_text_and_rehydrate_restores_the_full_package(expo
         assert all("text" not in row and row["url"] and row["text_sha256"] for row in part["rows"])
     texts = {article.text for article in ARTICLES}
     card = (tmp_path / "standoff" / "README.md").read_text(encoding="utf-8")
+    assert "Article texts are **not** included (standoff release)" in card
+    assert "The article texts belong to their publishers and are not included" in card
     assert not any(text[:200] in card for text in texts)
     for path in (tmp_path / "standoff").rglob("*.parquet"):
         assert not any(text[200:400].encode() in path.read_bytes() for text in texts)
@@ -733,3 +735,15 @@ def test_a_second_task_of_the_same_article_is_pooled_into_the_first(export, tmp_
     assert [pooled[name] for name in parquet] == [together[name] for name in parquet]
     assert facts(tmp_path / "pooled")["adjudication"]["tasks_pooled"] == 1
     assert facts(tmp_path / "together")["adjudication"]["tasks_pooled"] == 0
+
+
+def test_agreement_refuses_an_invalid_export(tmp_path):
+    tasks = export_tasks()
+    tasks[0]["annotations"][0]["result"][0]["value"]["labels"] = ["martian"]
+    export = write_export(tmp_path / "export.json", tasks)
+    result = run("agreement", export)
+    assert result.exit_code == 1
+    assert "error unknown-actor-type" in result.stderr
+    assert result.stderr.endswith(
+        f"Error: {export}: invalid export (1 error); agreement not measured\n"
+    )

@@ -91,7 +91,7 @@ def pull_first(project_ref: str, export: Path, url: str | None) -> str:
     "--project",
     "project_ref",
     default=None,
-    help="Pull this Label Studio project (id or title) into EXPORT first.",
+    help="Pull this Label Studio project (id or title) into EXPORT first (overwriting it).",
 )
 @click.option(
     "--url", default=None, help="Label Studio URL for --project (default: the local server)."
@@ -157,9 +157,8 @@ def agreement(export: Path, taxonomy_path: Path | None, output_format: str) -> N
 
         stancepack agreement export.json --format json
     """
-    from stancepack.errors import PackageError
     from stancepack.export.agreement import measure_agreement, render_text
-    from stancepack.export.package import validate_file
+    from stancepack.export.package import refuse_invalid, validate_file
     from stancepack.export.report import format_text
     from stancepack.schema.taxonomy import load_taxonomy
 
@@ -167,9 +166,7 @@ def agreement(export: Path, taxonomy_path: Path | None, output_format: str) -> N
     report, _ = validate_file(export, taxonomy)
     if not report.ok:
         click.echo(format_text(report), err=True, nl=False)
-        raise PackageError(
-            f"{report.source}: invalid export ({report.errors} errors); agreement not measured"
-        )
+    refuse_invalid(report, "agreement not measured")
     figures = measure_agreement(report.tables, taxonomy)
     if output_format == "json":
         click.echo(json.dumps(figures.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
