@@ -140,7 +140,8 @@ for config in configs:
         builder = datasets.load_dataset_builder(folder, config)
         out[config] = {"features": builder.info.features.to_dict()}
         continue
-    loaded = datasets.load_dataset(folder, config, streaming=mode == "streaming")
+    name = None if config == "-" else config  # "-": no config name, the default one
+    loaded = datasets.load_dataset(folder, name, streaming=mode == "streaming")
     out[config] = {
         split: {"features": part.features.to_dict(), "rows": list(part)}
         for split, part in loaded.items()
@@ -221,6 +222,14 @@ def test_every_config_loads_offline_with_its_declared_features_and_row_counts(pa
             assert part["features"] == declared[config].to_dict(), (config, split)
             assert len(part["rows"]) == rows[config][split] > 0, (config, split)
     assert sum(rows["mentions"].values()) == SEED_MENTIONS
+
+
+def test_without_a_config_name_load_dataset_reads_mentions(packaged, tmp_path):
+    loaded = load_offline(packaged, tmp_path, ["-"])["-"]
+    mentions = config_features(TAXONOMY)["mentions"].to_dict()
+    assert {split: part["features"] for split, part in loaded.items()} == {
+        split: mentions for split in ("train", "validation", "test")
+    }
 
 
 def test_mentions_give_back_the_seed_annotations(packaged, tmp_path):
