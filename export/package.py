@@ -8,8 +8,9 @@ and writes, atomically, a folder that ``datasets.load_dataset(DIR, CONFIG)`` rea
     <config>/<split>-00000-of-00001.parquet     one file per config and non-empty split
 
 Features are declared from the taxonomy (``stancepack.schema.features``) and ride in each
-parquet file's schema metadata and in the card's ``dataset_info``. Nothing here reads a
-clock or a random source: the same export gives byte-identical files.
+parquet file's schema metadata and in the card's ``dataset_info``. No clock (stage timings
+aside, which are returned, not written) and no random source reach the files: the same
+export gives byte-identical files.
 
 ``rehydrate`` restores article texts into a ``--text standoff`` package from the user's own
 copies of the articles, refusing any article whose text hash does not match.
@@ -45,7 +46,14 @@ from stancepack.export.adjudicate import (
     voter_name,
 )
 from stancepack.export.agreement import Agreement, measure_agreement
-from stancepack.export.splits import SPLITS, SplitPlan, assign_splits, listed_splits
+from stancepack.export.splits import (
+    DEFAULT_RATIOS,
+    DEFAULT_SEED,
+    SPLITS,
+    SplitPlan,
+    assign_splits,
+    listed_splits,
+)
 from stancepack.schema.features import CONFIGS, Column, config_columns, features_of
 from stancepack.schema.taxonomy import Category, Taxonomy
 
@@ -98,8 +106,10 @@ class Provenance:
 
 @dataclass(frozen=True)
 class PackageOptions:
-    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    seed: int = 0
+    """Split ratios (train, validation, test), split seed, and text mode (full|standoff)."""
+
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS
+    seed: int = DEFAULT_SEED
     text: str = FULL
 
 
@@ -163,10 +173,6 @@ def provenance_of(path: Path, tasks: Sequence[dict[str, Any]], export_time: str 
 
 
 # --- Building the tables ------------------------------------------------------------------
-
-
-def _none_if_empty(value: str) -> str | None:
-    return value if value else None
 
 
 def _select(columns: Columns, keep: list[int]) -> Columns:
