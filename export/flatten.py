@@ -362,6 +362,7 @@ class Flattener:
         spans: dict[str, list[Any]] = {}
         rows: list[list[Any]] = []
         positions: list[int] = []
+        misplaced: set[int] = set()  # ids of rows whose offsets are wrong
         later: list[tuple[int, dict[str, Any]]] = []
         relations: list[tuple[int, dict[str, Any]]] = []
         rank, unranked = self.role_rank, len(self.role_rank)
@@ -398,10 +399,12 @@ class Flattener:
                             rows.append(row)
                             positions.append(index)
                             continue
-                row = self._checked_span(annotation, index, result, spans)
+                row, placed = self._checked_span(annotation, index, result, spans)
                 if row is not None:
                     rows.append(row)
                     positions.append(index)
+                    if not placed:
+                        misplaced.add(id(row))
             elif result_type in PER_REGION_TYPES:
                 row = spans.get(result.get("id"))
                 value = result.get("value")
@@ -457,7 +460,7 @@ class Flattener:
                 "actor spans",
             )
             return
-        self._finish_spans(annotation, spans, rows, positions)
+        self._finish_spans(annotation, spans, rows, positions, misplaced)
 
     def _refuse_result(self, annotation: AnnotationContext, index: int, result: Any) -> None:
         order = annotation.order(index)
@@ -483,8 +486,9 @@ class Flattener:
 
     def _checked_span(
         self, annotation: AnnotationContext, index: int, result: dict[str, Any], spans: dict
-    ) -> list[Any] | None:
-        """A span row, every problem with the span reported; None when it has no value."""
+    ) -> tuple[list[Any] | None, bool]:
+        """A span row, every problem with the span reported (None when it has no value), and
+        whether its offsets place it in the text."""
         order = annotation.order(index)
         region_id = self._span_region_id(annotation, index, result, order)
         value = result.get("value")
@@ -497,11 +501,11 @@ class Flattener:
                 region_id=region_id,
                 field="value",
             )
-            return None
+            return None, False
         if result.get("from_name") != ACTOR or result.get("to_name") != TEXT:
             self._check_span_tags(annotation, result, region_id, order)
         actor_type = self._actor_type(annotation, value, region_id, order)
-        start, end, text = self._span_offsets(annotation, value, region_id, order)
+        start, end, text, placed = self._span_offsets(annotation, value, region_id, order)
         task = annotation.task
         row = [annotation.annotation_id, task.task_id, task.article_id, region_id]
         row += [start, end, text, actor_type, "", [], ""]
@@ -518,7 +522,7 @@ class Flattener:
             )
         else:
             spans[region_id] = row
-        return row
+        return row, placed
 
     def _span_region_id(
         self, annotation: AnnotationContext, index: int, result: dict, order: tuple
@@ -588,21 +592,22 @@ class Flattener:
 
     def _span_offsets(
         self, annotation: AnnotationContext, value: dict, region_id: str, order: tuple
-    ) -> tuple[int, int, str]:
+    ) -> tuple[int, int, str, bool]:
+        """start, end, the span's text, and whether the offsets place it in the text."""
         start, end, span_text = value.get("start"), value.get("end"), value.get("text")
         if type(start) is not int or type(end) is not int:
             self._refuse_offsets(annotation, value, region_id, order)
-            return -1, -1, span_text if type(span_text) is str else ""
+            return -1, -1, span_text if type(span_text) is str else "", False
         task = annotation.task
         if not task.text_ok:
-            return start, end, span_text if type(span_text) is str else ""
+            return start, end, span_text if type(span_text) is str else "", True
         text = task.text
         if type(span_text) is not str:
             span_text = None
         if 0 <= start < end <= len(text):
             sliced = text[start:end]
             if span_text is None or sliced == span_text:
-                return start, end, sliced
+                return start, end, sliced, True
         return self._explain_offsets(annotation, start, end, span_text, region_id, order)
 
     def _refuse_offsets(
@@ -642,7 +647,7 @@ class Flattener:
         span_text: str | None,
         region_id: str,
         order: tuple,
-    ) -> tuple[int, int, str]:
+    ) -> tuple[int, int, str, bool]:
         """Report offsets that do not fit the text, saying why; repair UTF-16 ones on request."""
         text = annotation.task.text
         shown = f"{start}-{end}"
@@ -659,7 +664,7 @@ class Flattener:
                 value=shown,
                 **where,
             )
-            return start, end, span_text or ""
+            return start, end, span_text or "", False
         if start < 0 or end > len(text):
             annotation.issue(
                 ERROR,
@@ -669,7 +674,7 @@ class Flattener:
                 value=shown,
                 **where,
             )
-            return start, end, span_text or ""
+            return start, end, span_text or "", False
         assert span_text is not None
         annotation.issue(
             ERROR,
@@ -679,7 +684,7 @@ class Flattener:
             value=span_text,
             **where,
         )
-        return start, end, span_text
+        return start, end, span_text, False
 
     def _utf16_offsets(
         self,
@@ -689,7 +694,7 @@ class Flattener:
         repaired: tuple[int, int],
         span_text: str | None,
         where: dict,
-    ) -> tuple[int, int, str]:
+    ) -> tuple[int, int, str, bool]:
         fixed_start, fixed_end = repaired
         counted = (
             f"offsets {start}-{end} count UTF-16 units (astral characters such as emoji "
@@ -706,7 +711,7 @@ class Flattener:
                 value=f"{start}-{end}",
                 **where,
             )
-            return fixed_start, fixed_end, text[fixed_start:fixed_end]
+            return fixed_start, fixed_end, text[fixed_start:fixed_end], True
         annotation.issue(
             ERROR,
             "utf16-offsets",
@@ -715,7 +720,8 @@ class Flattener:
             value=f"{start}-{end}",
             **where,
         )
-        return start, end, span_text if span_text is not None else text[fixed_start:fixed_end]
+        text = span_text if span_text is not None else text[fixed_start:fixed_end]
+        return start, end, text, False
 
     # -- per-region stance, roles and actor name --------------------------------------------
 
@@ -940,8 +946,10 @@ class Flattener:
         spans: dict[str, list[Any]],
         rows: list[list[Any]],
         positions: list[int],
+        misplaced: set[int],
     ) -> None:
-        """Spans without a stance; names from the gazetteer; duplicate or overlapping spans."""
+        """Spans without a stance; names from the gazetteer; duplicate or overlapping spans
+        (among those whose offsets place them in the text)."""
         gazetteer = self.gazetteer
         for row, index in zip(rows, positions, strict=True):
             if not row[STANCE_COLUMN] and spans.get(row[REGION_COLUMN]) is row:
@@ -957,16 +965,20 @@ class Flattener:
             if gazetteer is not None and not row[NAME_COLUMN]:
                 row[NAME_COLUMN] = _canonical_name(gazetteer, row[TEXT_COLUMN])
         if _may_overlap(rows):
-            self._check_overlaps(annotation, rows, positions)
+            self._check_overlaps(annotation, rows, positions, misplaced)
 
     def _check_overlaps(
-        self, annotation: AnnotationContext, rows: list[list[Any]], positions: list[int]
+        self,
+        annotation: AnnotationContext,
+        rows: list[list[Any]],
+        positions: list[int],
+        misplaced: set[int],
     ) -> None:
         """Spans with the same actor type that cover the same characters."""
         ordered = sorted(
             (row[START_COLUMN], row[END_COLUMN], number)
             for number, row in enumerate(rows)
-            if 0 <= row[START_COLUMN] < row[END_COLUMN]
+            if id(row) not in misplaced
         )
         widest: dict[str, list[Any]] = {}
         for start, end, number in ordered:
