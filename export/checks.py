@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stancepack.annotate.gazetteer import Gazetteer
 from stancepack.export.flatten import PREDICTION, Counts, Flattened, flatten_export
 from stancepack.export.issues import ERROR, WARNING, Issue, show_value
 from stancepack.export.reader import load_export
@@ -79,7 +80,7 @@ def validate_export(
     *,
     strict: bool = False,
     fix_utf16_offsets: bool = False,
-    gazetteer: Mapping[str, str] | None = None,
+    gazetteer: Gazetteer | Mapping[str, str] | None = None,
 ) -> ValidationReport:
     """Validate an export file (or its already-read tasks) against ``taxonomy``.
 

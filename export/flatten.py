@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from stancepack.annotate.gazetteer import Gazetteer, fold
 from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
 from stancepack.schema.taxonomy import Taxonomy
@@ -180,12 +181,13 @@ def flatten_export(
     taxonomy: Taxonomy,
     *,
     fix_utf16_offsets: bool = False,
-    gazetteer: Mapping[str, str] | None = None,
+    gazetteer: Gazetteer | Mapping[str, str] | None = None,
 ) -> Flattened:
     """Flatten the tasks of a Label Studio full JSON export into tables plus issues.
 
-    ``gazetteer`` maps an actor's surface form to its canonical name; it fills
-    ``actor_name`` where a span has no per-region actor name. ``fix_utf16_offsets`` repairs
+    ``gazetteer`` (a `Gazetteer`, from ``load_gazetteer(data/actors.yaml)``, or a mapping
+    of surface forms to canonical names) fills ``actor_name`` where a span has no
+    per-region actor name; without one such names stay empty. ``fix_utf16_offsets`` repairs
     offsets that older Label Studio versions counted in UTF-16 units, reporting each."""
     flattener = Flattener(taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer)
     for task in tasks:
@@ -204,7 +206,7 @@ class Flattener:
         taxonomy: Taxonomy,
         *,
         fix_utf16_offsets: bool = False,
-        gazetteer: Mapping[str, str] | None = None,
+        gazetteer: Gazetteer | Mapping[str, str] | None = None,
     ) -> None:
         self.fix_utf16_offsets = fix_utf16_offsets
         self.gazetteer = _normalised_gazetteer(gazetteer) if gazetteer else None
@@ -1277,12 +1279,16 @@ def _mismatch_reason(text: str, start: int, end: int, span_text: str) -> str:
     return f"{found}, which does not occur in the text at all"
 
 
-def _normalised_gazetteer(gazetteer: Mapping[str, str]) -> dict[str, str]:
-    return {_surface_key(surface): name for surface, name in gazetteer.items()}
+def _normalised_gazetteer(gazetteer: Gazetteer | Mapping[str, str]) -> dict[str, str]:
+    """Folded surface form -> canonical name, from a `Gazetteer` or such a mapping."""
+    names = gazetteer.canonical_names() if isinstance(gazetteer, Gazetteer) else gazetteer
+    return {_surface_key(surface): name for surface, name in names.items()}
 
 
 def _surface_key(surface: str) -> str:
-    return " ".join(surface.split()).casefold()
+    """Matched as the pre-annotator matches names: accents and typographic quotes folded,
+    case kept ("US" is not "us"); runs of white space count as one space."""
+    return " ".join(fold(surface).split())
 
 
 def _canonical_name(gazetteer: dict[str, str], text: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from stancepack.annotate.gazetteer import load_gazetteer
 from stancepack.export.flatten import (
     ANNOTATION_COLUMNS,
     ARTICLE_COLUMNS,
@@ -21,7 +22,7 @@ from stancepack.export.flatten import (
 from stancepack.export.reader import read_export
 from stancepack.schema.tables import export_models
 from stancepack.schema.taxonomy import load_taxonomy
-from tests.helpers import default_taxonomy_data, write_taxonomy
+from tests.helpers import REPO, default_taxonomy_data, write_taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 TAXONOMY = load_taxonomy()
@@ -415,12 +416,32 @@ def test_a_task_without_the_data_wrapper():
 
 
 def test_gazetteer_fills_actor_names_only_where_the_annotator_gave_none():
-    gazetteer = {"poland": "Republic of Poland", "NATO": "Not This One"}
+    gazetteer = load_gazetteer(REPO / "data" / "actors.yaml", TAXONOMY)
     tables = flatten_export(read_export(FIXTURES / "valid.json"), TAXONOMY, gazetteer=gazetteer)
-    names = dict(zip(tables.mentions["text"], tables.mentions["actor_name"], strict=False))
-    assert names["Poland"] == "Republic of Poland"
-    assert names["NATO"] == "North Atlantic Treaty Organization"
-    assert names["Kremlin spokesman Dmitry Peskov"] == ""
+    names = dict(zip(tables.mentions["region_id"], tables.mentions["actor_name"], strict=False))
+    assert names["r4"] == "Dmitry Peskov"  # "Kremlin spokesman Dmitry Peskov" is an alias
+    assert names["r3"] == "North Atlantic Treaty Organization"  # the annotator's own
+    assert names["r2"] == "Poland"
+
+
+def test_gazetteer_names_match_folded_but_not_case_folded():
+    task = read_export(FIXTURES / "single-task.json")[0]
+    task["data"]["text"] = "Sejourne said so, and us too."
+    spans = [("s", 0, 8, "Sejourne"), ("u", 22, 24, "us")]
+    task["annotations"][0]["result"] = [
+        {
+            "id": region_id,
+            "from_name": "actor",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": text, "labels": ["person"]},
+        }
+        for region_id, start, end, text in spans
+    ]
+    gazetteer = {"Stéphane Séjourné": "Stéphane Séjourné", "Séjourné": "Stéphane Séjourné"}
+    gazetteer["US"] = "United States"
+    tables = flatten_export([task], TAXONOMY, gazetteer=gazetteer)
+    assert tables.mentions["actor_name"].tolist() == ["Stéphane Séjourné", ""]
 
 
 def test_without_a_gazetteer_actor_names_stay_empty():
