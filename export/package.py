@@ -762,16 +762,19 @@ def _released(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def validate_file(
-    path: str | Path, taxonomy: Taxonomy, *, strict: bool = False
+    path: str | Path, taxonomy: Taxonomy, *, strict: bool = False, fix_utf16_offsets: bool = False
 ) -> tuple[ValidationReport, Provenance]:
-    """Read an export file once: its validation report and its provenance."""
+    """Read an export file once: its validation report (as ``validate_export(path)`` gives
+    it) and its provenance, freeing each parsed task once it is flattened."""
     from stancepack.export.checks import validate_export
     from stancepack.export.reader import load_export
 
     with collector_paused():
         export = load_export(path)
         provenance = provenance_of(Path(path), export.tasks)
-        report = validate_export(_released(export.tasks), taxonomy, strict=strict)
+        report = validate_export(
+            _released(export.tasks), taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets
+        )
     issues = sorted([*export.notes, *report.issues], key=lambda issue: issue.order)
     return replace(report, source=export.source, issues=tuple(issues)), provenance
 
@@ -798,6 +801,7 @@ def package_export(
     options: PackageOptions = PackageOptions(),
     *,
     strict: bool = False,
+    fix_utf16_offsets: bool = False,
     force: bool = False,
     export_time: str = "",
     on_report: Callable[[ValidationReport], None] | None = None,
@@ -810,7 +814,9 @@ def package_export(
     refused; ``export_time`` is recorded when the caller knows it (a fresh pull)."""
     with atomic_directory(out_dir, force=force) as staging:
         clock = time.perf_counter()
-        report, provenance = validate_file(export_path, taxonomy, strict=strict)
+        report, provenance = validate_file(
+            export_path, taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets
+        )
         validation_seconds = time.perf_counter() - clock
         if on_report is not None:
             on_report(report)

@@ -768,3 +768,33 @@ def test_agreement_refuses_an_invalid_export(tmp_path):
     assert result.stderr.endswith(
         f"Error: {export}: invalid export (1 error); agreement not measured\n"
     )
+
+
+def test_utf16_offsets_are_refused_or_repaired_on_request(tmp_path):
+    """Article 001 with a flag emoji (two astral characters: 4 UTF-16 units, 2 code
+    points) in front, and offsets counted in UTF-16 units, as old Label Studio did."""
+    tasks = export_tasks()
+    task = tasks[1]
+    prefix = "\U0001f1fa\U0001f1e6 "  # 3 code points, 5 UTF-16 units
+    task["data"]["text"] = prefix + task["data"]["text"]
+    for item in task["annotations"][0]["result"]:
+        if "value" in item:
+            item["value"]["start"] += 5
+            item["value"]["end"] += 5
+    export = write_export(tmp_path / "export.json", tasks)
+    result = run("package", export, "-o", tmp_path / "refused")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("nothing was written\n")
+
+    result = run("package", export, "-o", tmp_path / "d", "--fix-utf16-offsets")
+    assert result.exit_code == 0, result.output
+    loaded = load_offline(tmp_path / "d", tmp_path, ["mentions"])["mentions"]
+    article = ARTICLES[1]
+    starts = sorted(
+        row["start"]
+        for part in loaded.values()
+        for row in part["rows"]
+        if row["article_id"] == article.article_id
+    )
+    expected = sorted(m.start + 3 for m in anchored.mentions_of(article.text, SEED[article.file]))
+    assert starts == expected

@@ -88,6 +88,11 @@ def pull_first(project_ref: str, export: Path, url: str | None) -> str:
 @force_option
 @click.option("--strict", is_flag=True, help="Validate with --strict (see stancepack validate).")
 @click.option(
+    "--fix-utf16-offsets",
+    is_flag=True,
+    help="Repair offsets counted in UTF-16 units by older Label Studio versions.",
+)
+@click.option(
     "--project",
     "project_ref",
     default=None,
@@ -105,6 +110,7 @@ def package(
     text_mode: str,
     force: bool,
     strict: bool,
+    fix_utf16_offsets: bool,
     project_ref: str | None,
     url: str | None,
 ) -> None:
@@ -135,6 +141,7 @@ def package(
         taxonomy,
         PackageOptions(ratios=ratios, seed=seed, text=text_mode),
         strict=strict,
+        fix_utf16_offsets=fix_utf16_offsets,
         force=force,
         export_time=export_time,
         on_report=show_report,
