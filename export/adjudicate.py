@@ -361,7 +361,13 @@ def adjudicate_mentions(
     rows: list[tuple[Any, ...]] = []
     kept_keys: dict[str, set[MentionKey]] = {}
     events: Counter[str] = Counter()
+    role_rank = {role: rank for rank, role in enumerate(taxonomy.role_values)}
     for task_id in sorted(voters.by_task):
+        if _rule_of(task_id, voters) == SINGLE:
+            single = marks.get(voters.by_task[task_id][0], {})
+            kept_keys[task_id] = set(single)
+            rows.extend(_single_rows(task_id, article_of[task_id], single, role_rank))
+            continue
         by_key: dict[MentionKey, list[Mark]] = defaultdict(list)
         for annotation_id in voters.by_task[task_id]:
             for key, mark in marks.get(annotation_id, {}).items():
@@ -405,6 +411,39 @@ def adjudicate_mentions(
                 )
             )
     return columns_of(MENTION_COLUMNS, rows), kept_keys, events
+
+
+def _single_rows(
+    task_id: str, article_id: str, marks: dict[MentionKey, Mark], role_rank: dict[str, int]
+) -> list[tuple[Any, ...]]:
+    """Mention rows of a task with one annotator: every mark as marked (the rules give the
+    same result; this is the fast path for the common case)."""
+    rows = []
+    for key in sorted(marks):
+        mark = marks[key]
+        start, end, actor_type = key
+        rows.append(
+            (
+                task_id,
+                mention_id(article_id, start, end, actor_type),
+                article_id,
+                start,
+                end,
+                mark.text,
+                actor_type,
+                mark.actor_name,
+                mark.stance,
+                False,
+                1 if mark.stance else 0,
+                sorted((r for r in set(mark.roles) if r in role_rank), key=role_rank.__getitem__),
+                [],
+                1,
+                1,
+                False,
+                SINGLE,
+            )
+        )
+    return rows
 
 
 def _region_keys(mentions: pd.DataFrame, wanted: set[str]) -> dict[tuple[str, str], MentionKey]:
