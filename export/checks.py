@@ -89,14 +89,15 @@ def validate_export(
     with _collector_paused():
         if isinstance(path_or_tasks, str | Path):
             export = load_export(path_or_tasks)
-            source, tasks, notes = export.source, export.tasks, export.notes
+            source, notes = export.source, export.notes
+            tasks: Iterable[Any] = _handed_out(export.tasks)
+            del export
         else:
             source, tasks, notes = "tasks", path_or_tasks, ()
         tables = flatten_export(
             tasks, taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer
         )
-        del tasks
-    issues = [*notes, *tables.issues, *_table_issues(tables, taxonomy)]
+        issues = [*notes, *tables.issues, *_table_issues(tables, taxonomy)]
     if strict:
         issues = [_strict(issue) for issue in issues]
     issues.sort(key=lambda issue: issue.order)
@@ -121,6 +122,14 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _handed_out(tasks: list[Any]) -> Iterator[Any]:
+    """The tasks in order, each dropped from the (file's own) list once handed out, so a
+    parsed task is freed as soon as it is flattened."""
+    tasks.reverse()
+    while tasks:
+        yield tasks.pop()
 
 
 def _strict(issue: Issue) -> Issue:

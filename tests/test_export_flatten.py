@@ -507,3 +507,11 @@ def test_lead_time_as_text_or_missing():
     del second["annotations"][0]["lead_time"]
     lead_times = flatten_export([task, second], TAXONOMY).annotations["lead_time"].tolist()
     assert lead_times[0] == 12.5 and math.isnan(lead_times[1])
+
+
+def test_roles_of_equal_length_stay_lists():
+    task = read_export(FIXTURES / "single-task.json")[0]
+    result = task["annotations"][0]["result"]
+    result.append({**result[1], "from_name": "roles", "value": {"choices": ["training"]}})
+    mentions = flatten_export([task, {**task, "id": 9}], TAXONOMY).mentions
+    assert mentions["roles"].tolist() == [["training"], ["training"]]

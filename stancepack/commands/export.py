@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -106,7 +107,7 @@ class DownloadProgress:
         self.total: int | None = None
         self.received = 0
         self.started = False
-        self.interactive = click.get_text_stream("stderr").isatty()
+        self.interactive = sys.stderr.isatty()
 
     def start(self, total: int | None) -> None:
         self.total, self.started = total, True
