@@ -210,7 +210,7 @@ def _located(issue: Issue) -> tuple[str, str, str, str]:
 def _failure_issues(
     table: str, cases: pd.DataFrame, context: _RowContext, taxonomy: Taxonomy
 ) -> Iterator[Issue]:
-    seen: set[tuple[str, Any]] = set()
+    seen: set[tuple[str, str, int | None]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = str(case.column)

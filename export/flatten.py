@@ -401,16 +401,16 @@ class Flattener:
                             rows.append(row)
                             positions.append(index)
                             continue
-                row, placed = self._checked_span(annotation, index, result, spans)
-                if row is not None:
-                    rows.append(row)
+                checked, placed = self._checked_span(annotation, index, result, spans)
+                if checked is not None:
+                    rows.append(checked)
                     positions.append(index)
                     if not placed:
-                        misplaced.add(id(row))
+                        misplaced.add(id(checked))
             elif result_type in PER_REGION_TYPES:
-                row = spans.get(result.get("id"))
+                owner = spans.get(result.get("id", ""))
                 value = result.get("value")
-                if row is not None and type(value) is dict:
+                if owner is not None and type(value) is dict:
                     tag = result.get("from_name")
                     choices = value.get("choices")
                     if (
@@ -418,17 +418,17 @@ class Flattener:
                         and type(choices) is list
                         and len(choices) == 1
                         and type(choices[0]) is str
-                        and not row[STANCE_COLUMN]
+                        and not owner[STANCE_COLUMN]
                     ):
-                        row[STANCE_COLUMN] = choices[0]
+                        owner[STANCE_COLUMN] = choices[0]
                         continue
                     if (
                         tag == ROLES
                         and type(choices) is list
-                        and not row[ROLES_COLUMN]
+                        and not owner[ROLES_COLUMN]
                         and all(type(choice) is str for choice in choices)
                     ):
-                        row[ROLES_COLUMN] = sorted(
+                        owner[ROLES_COLUMN] = sorted(
                             dict.fromkeys(choices), key=lambda role: rank.get(role, unranked)
                         )
                         continue
@@ -438,9 +438,9 @@ class Flattener:
                         and type(names) is list
                         and len(names) == 1
                         and type(names[0]) is str
-                        and not row[NAME_COLUMN]
+                        and not owner[NAME_COLUMN]
                     ):
-                        row[NAME_COLUMN] = names[0].strip()
+                        owner[NAME_COLUMN] = names[0].strip()
                         continue
                 later.append((index, result))
             elif result_type == RELATION_TYPE:
@@ -509,7 +509,7 @@ class Flattener:
         actor_type = self._actor_type(annotation, value, region_id, order)
         start, end, text, placed = self._span_offsets(annotation, value, region_id, order)
         task = annotation.task
-        row = [annotation.annotation_id, task.task_id, task.article_id, region_id]
+        row: list[Any] = [annotation.annotation_id, task.task_id, task.article_id, region_id]
         row += [start, end, text, actor_type, "", [], ""]
         if region_id in spans:
             annotation.issue(

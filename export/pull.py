@@ -23,13 +23,6 @@ if TYPE_CHECKING:
 
     from stancepack.annotate.client import Connection
 
-# Everything a full export can carry, in full.
-SERIALIZATION_OPTIONS = {
-    "predictions": {"only_id": False},
-    "annotations__completed_by": {"only_id": False},
-}
-ALL_ANNOTATIONS = {"usual": True, "ground_truth": True, "skipped": True}
-ALL_TASKS = {"only_with_annotations": False}
 SNAPSHOT_TIMEOUT = 3600.0
 POLL_SECONDS = 0.5
 CHUNK_BYTES = 1 << 20
@@ -82,7 +75,9 @@ def find_project(client: LabelStudio, connection: Connection, project_ref: str) 
     from stancepack.annotate.client import retrying
 
     reference = project_ref.strip()
-    projects = retrying(lambda: list(client.projects.list()), connection, "list projects")
+    projects = retrying(
+        lambda: list(client.projects.list(page_size=100)), connection, "list projects"
+    )
     if reference.isdigit():
         by_id = [project for project in projects if project.id == int(reference)]
         if by_id:
@@ -103,16 +98,30 @@ def create_snapshot(
     client: LabelStudio, connection: Connection, project_id: int, timeout: float
 ) -> int:
     """Start a snapshot export on the server and wait until it is complete."""
+    from label_studio_sdk.types import (
+        LseAnnotationFilterOptionsRequest,
+        LseTaskFilterOptionsRequest,
+        SerializationOptionRequest,
+        SerializationOptionsRequest,
+    )
+
     from stancepack.annotate.client import retrying
 
+    in_full = SerializationOptionRequest(only_id=False)
     action = f"export project {project_id}"
     snapshot = retrying(
         lambda: client.projects.exports.create(
             project_id,
             title="stancepack pull",
-            serialization_options=SERIALIZATION_OPTIONS,
-            annotation_filter_options=ALL_ANNOTATIONS,
-            task_filter_options=ALL_TASKS,
+            # predictions and annotators as objects, not ids
+            serialization_options=SerializationOptionsRequest(
+                predictions=in_full, annotations_completed_by=in_full
+            ),
+            # every annotation: usual, ground truth and cancelled ones; every task
+            annotation_filter_options=LseAnnotationFilterOptionsRequest(
+                usual=True, ground_truth=True, skipped=True
+            ),
+            task_filter_options=LseTaskFilterOptionsRequest(only_with_annotations=False),
         ),
         connection,
         action,
