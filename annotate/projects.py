@@ -292,13 +292,6 @@ def existing_article_ids(client: LabelStudio, connection: Connection, project_id
     )
 
 
-def task_count(client: LabelStudio, connection: Connection, project_id: int) -> int:
-    project = retrying(
-        lambda: client.projects.get(id=project_id), connection, f"read project {project_id}"
-    )
-    return int(project.task_number or 0)
-
-
 def import_articles(
     client: LabelStudio,
     connection: Connection,

@@ -3,16 +3,20 @@ taxonomy changes, and ``stancepack up``, against the real Label Studio of the se
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html import unescape
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from stancepack.annotate import projects
 from stancepack.annotate.articles import ingest, write_jsonl
+from stancepack.annotate.client import Connection, make_client
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.cli import cli
 from stancepack.errors import ArticleError, LabelStudioError
@@ -357,3 +361,67 @@ def test_up_twice_changes_nothing_the_second_time(label_studio, monkeypatch):
     for result in (first, second):
         assert label_studio.token not in result.stdout + result.stderr
         assert label_studio.password not in result.stdout + result.stderr
+
+
+class FailingGateway(http.server.BaseHTTPRequestHandler):
+    """A reverse proxy in front of the real server that forwards every request, but answers
+    502 to the first import after Label Studio has done it (a gateway failing late)."""
+
+    upstream = ""
+    failed_imports: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self.forward()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.forward()
+
+    def forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {
+            name: value
+            for name, value in self.headers.items()
+            if name.lower() not in ("host", "content-length", "connection", "accept-encoding")
+        }
+        answer = httpx.request(
+            self.command, self.upstream + self.path, headers=headers, content=body, timeout=120
+        )
+        status, content = answer.status_code, answer.content
+        if self.path.endswith("/import") and not self.failed_imports:
+            self.failed_imports.append(self.path)
+            status, content = 502, b'{"detail": "Bad gateway"}'
+        self.send_response(status)
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.server
+def test_a_retried_import_does_not_duplicate_tasks_the_failed_attempt_made(label_studio):
+    handler = type(
+        "Gateway", (FailingGateway,), {"upstream": label_studio.url, "failed_imports": []}
+    )
+    gateway = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=gateway.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = Connection(
+            f"http://127.0.0.1:{gateway.server_address[1]}", label_studio.token, "gateway"
+        )
+        client = make_client(connection)
+        made = projects.create_project(client, connection, "gateway test", SEEDS[:1], TAXONOMY)
+        tasks = [projects.task_for(article) for article in SEEDS[1:]]
+        added = projects.import_batch(client, connection, made.project_id, tasks)
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
+        thread.join()
+    assert handler.failed_imports == [f"/api/projects/{made.project_id}/import"]
+    assert added == (len(SEEDS) - 1, 0)
+    ids = [task.data["article_id"] for task in all_tasks(label_studio.client(), made.project_id)]
+    assert sorted(ids) == sorted(article.article_id for article in SEEDS)
