@@ -408,7 +408,8 @@ class Flattener:
                     if not placed:
                         misplaced.add(id(checked))
             elif result_type in PER_REGION_TYPES:
-                owner = spans.get(result.get("id", ""))
+                region_id = result.get("id")
+                owner = spans.get(region_id) if type(region_id) is str else None
                 value = result.get("value")
                 if owner is not None and type(value) is dict:
                     tag = result.get("from_name")
@@ -479,7 +480,7 @@ class Flattener:
             f"(stancepack reads {SPAN_TYPE}, choices, textarea and relation results "
             "on a Text tag)",
             order=order,
-            region_id=_region_id(result.get("id")),
+            region_id=_region_id(result.get("id")) if result.get("id") is not None else "",
             field="type",
             value=show_value(result_type),
         )

@@ -247,3 +247,85 @@ def test_each_single_corruption_is_caught_with_its_code(corrupt, task):
     assert not report.ok
     assert code in errors
     assert errors <= {code} | companions
+
+
+# -- anything at all: issues, never an exception ---------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 300)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+RESULT_KEYS = [
+    "id",
+    "type",
+    "from_name",
+    "to_name",
+    "value",
+    "from_id",
+    "to_id",
+    "labels",
+    "direction",
+]
+PLAUSIBLE = {
+    "type": st.sampled_from(["labels", "choices", "textarea", "relation", "rectanglelabels"]),
+    "from_name": st.sampled_from(
+        [fields.ACTOR, fields.STANCE, fields.ROLES, fields.ACTOR_NAME, "x"]
+    ),
+    "id": st.sampled_from(["r1", "r2", 0, 1, None]) | JSON_VALUES,
+    "value": st.fixed_dictionaries(
+        {},
+        optional={
+            "start": st.integers(-2, 40) | JSON_VALUES,
+            "end": st.integers(-2, 40) | JSON_VALUES,
+            "text": st.text(max_size=6) | JSON_VALUES,
+            "labels": st.lists(st.sampled_from(TAXONOMY.actor_type_values), max_size=2)
+            | JSON_VALUES,
+            "choices": st.lists(st.sampled_from(TAXONOMY.stance_values), max_size=2) | JSON_VALUES,
+        },
+    )
+    | JSON_VALUES,
+}
+RESULTS = st.one_of(
+    st.fixed_dictionaries(
+        {}, optional={key: PLAUSIBLE.get(key, JSON_VALUES) for key in RESULT_KEYS}
+    ),
+    JSON_VALUES,
+)
+ANNOTATIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON_VALUES,
+        "completed_by": JSON_VALUES,
+        "result": st.lists(RESULTS, max_size=6) | JSON_VALUES,
+        "was_cancelled": JSON_VALUES,
+        "lead_time": JSON_VALUES,
+    },
+)
+TASKS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON_VALUES,
+        "data": st.fixed_dictionaries(
+            {}, optional={fields.TEXT: st.text(max_size=40) | JSON_VALUES}
+        )
+        | JSON_VALUES,
+        "annotations": st.lists(ANNOTATIONS, max_size=3) | JSON_VALUES,
+        "predictions": st.lists(ANNOTATIONS | st.integers(), max_size=2) | JSON_VALUES,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tasks=st.lists(TASKS | JSON_VALUES, max_size=3), strict=st.booleans())
+def test_any_json_gives_a_report_never_an_exception(tasks, strict):
+    report = validate_export(tasks, TAXONOMY, strict=strict, fix_utf16_offsets=strict)
+    assert report.summary["tasks"] == len(tasks)
+    for issue in report.issues:
+        assert issue.severity in ("error", "warning") and issue.code and issue.reason
