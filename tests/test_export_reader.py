@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stancepack.cli import cli
 from stancepack.errors import ExportError
@@ -143,3 +145,17 @@ def test_validate_writes_nothing(tmp_path):
     export.write_text(json.dumps([{"id": 1, "data": {"text": "x"}}]), encoding="utf-8")
     CliRunner().invoke(cli, ["validate", str(export)])
     assert sorted(path.name for path in tmp_path.iterdir()) == ["export.json"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.binary(max_size=60)
+    | st.text(alphabet='[]{}",:0123456789 abnultrefs\n\t-').map(str.encode)
+)
+def test_any_bytes_are_read_or_refused_with_an_export_error(data):
+    try:
+        export = parse_export(data, "x.json")
+    except ExportError as error:
+        assert str(error).startswith("x.json: ") and "\n" not in str(error)
+    else:
+        assert isinstance(export.tasks, list)
