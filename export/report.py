@@ -36,6 +36,8 @@ def format_text(report: ValidationReport) -> str:
 def issue_line(issue: Issue) -> str:
     """One issue on one line: severity, code, where, the bad value and the reason."""
     where = []
+    if issue.task_id:
+        where.append(f"task {issue.task_id}")
     if issue.annotation_id:
         where.append(_annotation(issue))
     if issue.region_id:

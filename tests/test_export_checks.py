@@ -112,7 +112,7 @@ def test_offsets_outside_the_text(tmp_path):
     report = validate_export([tasks], TAXONOMY)
     (issue,) = [issue for issue in report.issues if issue.code == "offset-out-of-range"]
     assert issue_line(issue) == (
-        "error offset-out-of-range: annotation 2001 (alice@example.org), region r1, "
+        "error offset-out-of-range: task 201, annotation 2001 (alice@example.org), region r1, "
         'end "300-306": offsets 300-306 fall outside the text (0-194)'
     )
 
@@ -135,14 +135,14 @@ def test_fix_utf16_offsets_repairs_and_reports_each_repair():
     assert result.exit_code == 0
     assert result.stdout == header(export) + (
         "task 603:\n"
-        "  warning utf16-offsets-fixed: annotation 6003 (alice@example.org), region u1, "
+        "  warning utf16-offsets-fixed: task 603, annotation 6003 (alice@example.org), region u1, "
         'start "5-11": repaired: offsets 5-11 count UTF-16 units (astral characters such as '
         "emoji before the span count twice, as older Label Studio versions did); in characters "
         "they are 3-9\n"
-        "  warning utf16-offsets-fixed: annotation 6003 (alice@example.org), region u2, start "
-        '"44-50": repaired: offsets 44-50 count UTF-16 units (astral characters such as emoji '
-        "before the span count twice, as older Label Studio versions did); in characters they "
-        "are 40-46\n"
+        "  warning utf16-offsets-fixed: task 603, annotation 6003 (alice@example.org), region u2, "
+        'start "44-50": repaired: offsets 44-50 count UTF-16 units (astral characters such as '
+        "emoji before the span count twice, as older Label Studio versions did); in characters "
+        "they are 40-46\n"
         "warnings by code: utf16-offsets-fixed 2\n"
         "summary: tasks 1, annotations 1, predictions 0, cancelled 0, empty 0, spans 2, "
         "relations 0, errors 0, warnings 2: valid\n"
@@ -239,7 +239,7 @@ def test_strict_turns_missing_stances_and_spans_into_errors():
     lines = result.stdout.splitlines()
     assert lines[0] == header(export, strict=True).rstrip("\n")
     assert lines[-4] == (
-        "  error no-stance: annotation task-1-annotation-1 (user 1), region region-3, "
+        "  error no-stance: task task-1, annotation task-1-annotation-1 (user 1), region region-3, "
         'stance "": span has no stance (--strict)'
     )
     assert lines[-1].endswith("errors 1, warnings 3: invalid")
