@@ -9,8 +9,9 @@ problem becomes an `Issue`; nothing is dropped silently. Vocabulary checks (labe
 roles, relation labels in the taxonomy) are the pandera models' job
 (`stancepack.export.checks`).
 
-The work is plain Python over dicts into column lists, one task at a time (`Flattener`),
-so a streaming reader can feed it task by task; each DataFrame is built once at the end.
+The work is plain Python over dicts into row lists, one task at a time (`Flattener`), so a
+streaming reader can feed it task by task; each DataFrame is built once at the end, its
+text columns through Arrow and its numbers through numpy.
 """
 
 from __future__ import annotations
