@@ -54,8 +54,12 @@ def main() -> int:
     from stancepack.annotate.projects import find_project
     from stancepack.cli import cli
 
-    client = connect(resolve_connection())
-    project = find_project(client, PROJECT)
+    connection = resolve_connection()
+    client = connect(connection)
+    project = find_project(client, connection, PROJECT)
+    if project is None:
+        print(f"no project {PROJECT!r}: run `stancepack up` first", file=sys.stderr)
+        return 1
     entered, skipped = enter_annotations(client, project.id)
     print(f"annotations entered: {entered}, already there: {skipped}")
     runner = CliRunner()
