@@ -952,11 +952,13 @@ class Flattener:
         positions: list[int],
         misplaced: set[int],
     ) -> None:
-        """Spans without a stance; names from the gazetteer; duplicate or overlapping spans
-        (among those whose offsets place them in the text)."""
+        """Spans without a stance (in annotations: predictions propose no stances); names from
+        the gazetteer; duplicate or overlapping spans (among those whose offsets place them
+        in the text)."""
         gazetteer = self.gazetteer
+        wants_stance = annotation.kind != PREDICTION
         for row, index in zip(rows, positions, strict=True):
-            if not row[STANCE_COLUMN] and spans.get(row[REGION_COLUMN]) is row:
+            if wants_stance and not row[STANCE_COLUMN] and spans.get(row[REGION_COLUMN]) is row:
                 annotation.issue(
                     WARNING,
                     "no-stance",

@@ -317,3 +317,21 @@ def test_usage_errors(args, message, monkeypatch):
     result = validate(*args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_predictions_propose_no_stance_and_are_not_warned_for_it():
+    span = {
+        "id": "r1",
+        "from_name": "actor",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 0, "end": 6, "text": "Macron", "labels": ["person"]},
+    }
+    task = {
+        "id": 1,
+        "data": {"text": "Macron said troops could go.", "article_id": "a1"},
+        "predictions": [{"id": 7, "model_version": "rules", "result": [span]}],
+        "annotations": [{"id": 3, "completed_by": 1, "result": [span]}],
+    }
+    report = validate_export([task], load_taxonomy())
+    assert [(issue.code, issue.annotation_id) for issue in report.issues] == [("no-stance", "3")]
