@@ -23,7 +23,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
 from stancepack.errors import TaxonomyError
-from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TASK_DATA_KEYS, TEXT
+from stancepack.schema.fields import (
+    ACTOR,
+    ACTOR_NAME,
+    BYLINE,
+    ROLES,
+    STANCE,
+    TASK_DATA_KEYS,
+    TEXT,
+)
 from stancepack.schema.taxonomy import (
     MAX_VALUE_LENGTH,
     SAFE_VALUE,
@@ -132,8 +140,7 @@ def _variable(key: str) -> str:
 
 def _add_header(root: ET.Element) -> None:
     ET.SubElement(root, "Header", {"value": _variable("title"), "size": "3"})
-    source_and_date = f"{_variable('source')} · {_variable('published')}"
-    ET.SubElement(root, "Header", {"value": source_and_date, "size": "5"})
+    ET.SubElement(root, "Header", {"value": _variable(BYLINE), "size": "5"})
 
 
 def _add_actor_labels(root: ET.Element, taxonomy: Taxonomy) -> None:

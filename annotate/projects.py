@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from stancepack.annotate.articles import Article, ingest, read_jsonl
 from stancepack.annotate.client import Connection, retrying
 from stancepack.errors import ArticleError, LabelStudioError
-from stancepack.schema.fields import TASK_DATA_KEYS
+from stancepack.schema.fields import BYLINE, OUTLET, TASK_DATA_KEYS
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -92,8 +92,19 @@ def unique_articles(articles: Sequence[Article]) -> list[Article]:
     return list(kept.values())
 
 
+def byline(article: Article) -> str:
+    """Outlet and date as the labeling page shows them ("RT · 2024-03-04", or "RT")."""
+    return " · ".join(part for part in (article.source, article.published) if part)
+
+
 def task_data(article: Article) -> dict[str, str]:
-    return {key: getattr(article, key) for key in TASK_DATA_KEYS}
+    """The task's ``data``: the keys of ``TASK_DATA_KEYS``, in that order."""
+    values = {
+        **{key: getattr(article, key) for key in TASK_DATA_KEYS if hasattr(article, key)},
+        OUTLET: article.source,
+        BYLINE: byline(article),
+    }
+    return {key: values[key] for key in TASK_DATA_KEYS}
 
 
 def task_for(article: Article, predictions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:

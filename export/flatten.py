@@ -26,11 +26,22 @@ from typing import TYPE_CHECKING, Any
 
 from stancepack.annotate.gazetteer import Gazetteer, fold
 from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
-from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
+from stancepack.schema.fields import (
+    ACTOR,
+    ACTOR_NAME,
+    LEGACY_DATA_KEYS,
+    OUTLET,
+    ROLES,
+    STANCE,
+    TEXT,
+)
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# Projects made before the outlet key was renamed keep it under its old name.
+LEGACY_OUTLET = next(old for old, new in LEGACY_DATA_KEYS.items() if new == OUTLET)
 
 ARTICLE_COLUMNS = (
     "task_id",
@@ -284,7 +295,7 @@ class Flattener:
                 task.article_id,
                 _text_field(data, "story_id") or task.article_id,
                 _text_field(data, "title"),
-                _text_field(data, "source"),
+                _text_field(data, OUTLET) or _text_field(data, LEGACY_OUTLET),
                 _text_field(data, "published"),
                 _text_field(data, "url"),
                 task.text,

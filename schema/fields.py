@@ -15,5 +15,20 @@ ROLES = "roles"
 # Per-region <TextArea name=ACTOR_NAME perRegion="true">: canonical actor name.
 ACTOR_NAME = "actor_name"
 
-# Keys of each task's ``data``, in this order.
-TASK_DATA_KEYS = ("text", "title", "source", "published", "url", "article_id", "story_id")
+# Keys of each task's ``data``, in this order. The outlet is ``outlet``, never ``source``:
+# Label Studio's editor overwrites a task data key named ``source`` with the whole task
+# (as JSON) on the labeling page. ``byline`` is for display only: outlet and date.
+OUTLET = "outlet"
+BYLINE = "byline"
+TASK_DATA_KEYS = (
+    "text",
+    "title",
+    OUTLET,
+    "published",
+    "url",
+    "article_id",
+    "story_id",
+    BYLINE,
+)
+# Keys that older projects used, read as their current name.
+LEGACY_DATA_KEYS = {"source": OUTLET}

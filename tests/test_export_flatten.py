@@ -515,3 +515,10 @@ def test_roles_of_equal_length_stay_lists():
     result.append({**result[1], "from_name": "roles", "value": {"choices": ["training"]}})
     mentions = flatten_export([task, {**task, "id": 9}], TAXONOMY).mentions
     assert mentions["roles"].tolist() == [["training"], ["training"]]
+
+
+@pytest.mark.parametrize("key", ["outlet", "source"])
+def test_the_outlet_is_read_from_outlet_or_the_legacy_source_key(key):
+    task = {"id": 1, "data": {"text": "Macron spoke.", "article_id": "a1", key: "AFP"}}
+    tables = flatten_export([task], load_taxonomy())
+    assert tables.articles["source"].tolist() == ["AFP"]

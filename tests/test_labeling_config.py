@@ -131,10 +131,10 @@ def test_hints_are_the_codebook_definitions():
             assert hints[category.value] == category.definition
 
 
-def test_header_shows_title_source_and_date_from_task_data():
+def test_header_shows_title_and_byline_from_task_data():
     tree = config_tree(build_label_config(load_taxonomy()))
     headers = [header.get("value") for header in tree.findall("Header")]
-    assert headers == ["$title", "$source · $published"]
+    assert headers == ["$title", "$byline"]
     assert tree.find("Text").attrib == {"name": TEXT, "value": "$text"}
 
 

@@ -425,3 +425,11 @@ def test_a_retried_import_does_not_duplicate_tasks_the_failed_attempt_made(label
     assert added == (len(SEEDS) - 1, 0)
     ids = [task.data["article_id"] for task in all_tasks(label_studio.client(), made.project_id)]
     assert sorted(ids) == sorted(article.article_id for article in SEEDS)
+
+
+def test_task_data_keeps_the_outlet_out_of_label_studios_source_key():
+    undated, dated = projects.read_articles([SEED_ARTICLES])[:2]
+    assert "source" not in projects.task_data(dated)
+    assert projects.task_data(dated)["outlet"] == "RT"
+    assert projects.task_data(dated)["byline"] == "RT · 2024-03-04"
+    assert projects.task_data(undated)["byline"] == "ABC News"
