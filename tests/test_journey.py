@@ -1,0 +1,124 @@
+"""The README journey, from a fresh clone's point of view.
+
+Start the local Label Studio in the background through ``stancepack up``, check the seed
+project has five tasks with pre-annotations, validate the committed export, package it
+into a temporary folder (files identical to data/dataset/), load every config with
+``datasets.load_dataset`` (the counts the README documents), and stop the server leaving
+no process behind. Every step runs the installed ``stancepack`` command, as a user would.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stancepack.annotate import server as local
+from stancepack.annotate.client import local_connection, make_client
+from stancepack.annotate.projects import find_project
+from tests.helpers import REPO
+
+pytestmark = [pytest.mark.server, pytest.mark.own_server]
+
+STANCEPACK = Path(sys.executable).with_name("stancepack")
+EXPORT = "data/exports/seed-articles.json"
+DATASET = REPO / "data" / "dataset"
+CONFIGS = ("mentions", "articles", "relations", "annotations", "actors")
+SPLITS = ("train", "validation", "test")
+
+
+def stancepack(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(STANCEPACK), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def documented_counts() -> dict[str, dict[str, int]]:
+    """Rows per config and split, from the README's seed-dataset table."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("<!-- seed-table -->")[1]
+    counts = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in CONFIGS:
+            counts[cells[0]] = dict(zip(SPLITS, map(int, cells[1:]), strict=True))
+    return counts
+
+
+def loaded_counts(dataset: Path, env: dict[str, str]) -> dict[str, dict[str, int]]:
+    code = (
+        "import json, sys, datasets\n"
+        "counts = {c: {s: d.num_rows for s, d in datasets.load_dataset(sys.argv[1], c).items()}"
+        f" for c in {CONFIGS!r}}}\n"
+        "print(json.dumps(counts))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(dataset)], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def same_files(left: Path, right: Path) -> list[str]:
+    """Relative paths that differ, or exist on one side only."""
+    names = sorted(
+        {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
+        | {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
+    )
+    return [
+        name
+        for name in names
+        if not ((left / name).is_file() and (right / name).is_file())
+        or not filecmp.cmp(left / name, right / name, shallow=False)
+    ]
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LABEL_STUDIO")}
+    env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    return env
+
+
+def test_readme_journey(tmp_path: Path, user_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "label-studio"
+    port = str(local.free_port())
+    try:
+        first = stancepack("up", "--data-dir", str(data_dir), "--port", port, env=user_env)
+        assert first.returncode == 0, first.stderr
+        assert f"Label Studio: http://127.0.0.1:{port}" in first.stdout
+        assert "5 added, 0 already there" in first.stdout
+        second = stancepack("up", "--data-dir", str(data_dir), "--port", port, env=user_env)
+        assert second.returncode == 0, second.stderr
+        assert "0 added, 5 already there" in second.stdout
+
+        token = local.read_credentials(local.credentials_path(data_dir)).token
+        assert token not in first.stdout + first.stderr + second.stdout + second.stderr
+
+        connection = local_connection(data_dir)
+        client = make_client(connection)
+        project = find_project(client, connection, "seed articles")
+        tasks = list(client.tasks.list(project=project.id, fields="all"))
+        assert len(tasks) == 5
+        assert all(task.total_predictions == 1 for task in tasks)
+        assert all(task.predictions[0].result for task in tasks)
+    finally:
+        stopped = stancepack("serve", "--stop", "--data-dir", str(data_dir), env=user_env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert not local.server_status(data_dir).alive
+
+    validated = stancepack("validate", EXPORT, env=user_env)
+    assert validated.returncode == 0, validated.stdout
+    assert validated.stdout.splitlines()[-1].endswith("errors 0, warnings 0: valid")
+
+    packaged = tmp_path / "dataset"
+    result = stancepack("package", EXPORT, "-o", str(packaged), env=user_env)
+    assert result.returncode == 0, result.stderr
+    assert same_files(packaged, DATASET) == []
+
+    assert loaded_counts(packaged, user_env) == documented_counts()
+    assert set(documented_counts()) == set(CONFIGS)
