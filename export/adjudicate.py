@@ -418,7 +418,7 @@ def _single_rows(
 ) -> list[tuple[Any, ...]]:
     """Mention rows of a task with one annotator: every mark as marked (the rules give the
     same result; this is the fast path for the common case)."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for key in sorted(marks):
         mark = marks[key]
         start, end, actor_type = key

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 taxonomy_option = click.option(
     "--taxonomy",
@@ -16,7 +20,7 @@ taxonomy_option = click.option(
 )
 
 
-def format_option(*choices: str, default: str | None = None):  # type: ignore[no-untyped-def]
+def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
     return click.option(
         "--format",
         "output_format",
