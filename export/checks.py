@@ -1,9 +1,14 @@
 """Validating a Label Studio export: every problem at once, as issue records.
 
-`validate_export` reads (when given a path) and flattens an export, then checks the four
-tables with the pandera models built from the taxonomy (lazily, so every failure case is
-collected) and turns their failure cases into the same `Issue` records as the structural
-problems found while flattening. The report is valid when it has no errors.
+`validate_export` reads an export file as a stream (`stancepack.export.stream`: the parsed
+file is never held whole) and flattens it, then checks the four tables with the pandera
+models built from the taxonomy (lazily, so every failure case is collected) and turns their
+failure cases into the same `Issue` records as the structural problems found while
+flattening. The report is valid when it has no errors.
+
+With ``chunk_tasks`` the tables are built and checked that many tasks at a time and only
+the issues and counts are kept (`stancepack.export.chunks`): memory is bounded by the chunk,
+not by the export, and the report is the same.
 """
 
 from __future__ import annotations
@@ -12,33 +17,44 @@ import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from stancepack.annotate.gazetteer import Gazetteer
-from stancepack.export.flatten import PREDICTION, Counts, Flattened, flatten_export
+from stancepack.export.flatten import PREDICTION, Counts, Flattened, Flattener
 from stancepack.export.issues import ERROR, WARNING, Issue, show_value
-from stancepack.export.reader import load_export
+from stancepack.export.reader import ExportFile
+from stancepack.export.stream import ExportStream, stream_export
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pandera.pandas as pa
 
 # Warnings that --strict turns into errors.
 STRICT_CODES = frozenset({"no-stance", "no-spans"})
+TABLES = ("articles", "annotations", "mentions", "relations")
 
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The outcome of validating one export."""
+    """The outcome of validating one export. ``tables`` is None when the export was checked
+    in chunks (only the issues and counts were kept)."""
 
     source: str
     taxonomy: str
     taxonomy_version: str
     issues: tuple[Issue, ...]
-    tables: Flattened
+    tables: Flattened | None
     strict: bool = False
+    counts: Counts = field(default_factory=Counts)
+
+    def whole_tables(self) -> Flattened:
+        """The tables; an export checked in chunks kept none."""
+        if self.tables is None:
+            raise ValueError(f"{self.source} was checked in chunks: no tables were kept")
+        return self.tables
 
     @property
     def errors(self) -> int:
@@ -56,8 +72,7 @@ class ValidationReport:
     def summary(self) -> dict[str, int]:
         """tasks, annotations, predictions, cancelled, empty, spans, relations, errors,
         warnings."""
-        counts = self.tables.counts
-        summary = {item.name: getattr(counts, item.name) for item in fields(Counts)}
+        summary = {item.name: getattr(self.counts, item.name) for item in fields(Counts)}
         summary["errors"] = self.errors
         summary["warnings"] = self.warnings
         return summary
@@ -74,30 +89,40 @@ class ValidationReport:
         }
 
 
+Export: TypeAlias = str | Path | ExportFile | ExportStream | Iterable[Any]
+
+
 def validate_export(
-    path_or_tasks: str | Path | Iterable[Any],
+    export: Export,
     taxonomy: Taxonomy,
     *,
     strict: bool = False,
     fix_utf16_offsets: bool = False,
     gazetteer: Gazetteer | Mapping[str, str] | None = None,
+    chunk_tasks: int | None = None,
 ) -> ValidationReport:
-    """Validate an export file (or its already-read tasks) against ``taxonomy``.
+    """Validate an export against ``taxonomy``: a file (streamed), an export already read
+    (`load_export`, `stream_export`) or its tasks.
 
-    Raises `ExportError` when a file cannot be read as a full JSON export; every problem
-    inside the export is an issue of the report."""
+    ``chunk_tasks``: check that many tasks at a time and keep only issues and counts, so
+    that memory is bounded by the chunk; the report then has no tables. Raises `ExportError`
+    when a file cannot be read as a full JSON export; every problem inside the export is an
+    issue of the report."""
+    flattener = Flattener(taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer)
     with _collector_paused():
-        if isinstance(path_or_tasks, str | Path):
-            export = load_export(path_or_tasks)
-            source, notes = export.source, export.notes
-            tasks: Iterable[Any] = _handed_out(export.tasks)
-            del export
+        source, notes, tasks = _opened(export)
+        tables: Flattened | None = None
+        if chunk_tasks is None:
+            for task in tasks:
+                flattener.add_task(task)
+            tables = flattener.result()
+            found = [*tables.issues, *ordered_table_issues(_table_issues(tables, taxonomy))]
+            counts = tables.counts
         else:
-            source, tasks, notes = "tasks", path_or_tasks, ()
-        tables = flatten_export(
-            tasks, taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer
-        )
-        issues = [*notes, *tables.issues, *_table_issues(tables, taxonomy)]
+            from stancepack.export.chunks import check_in_chunks
+
+            found, counts = check_in_chunks(tasks, flattener, taxonomy, chunk_tasks)
+        issues = [*notes, *found]
     if strict:
         issues = [_strict(issue) for issue in issues]
     issues.sort(key=lambda issue: issue.order)
@@ -108,13 +133,25 @@ def validate_export(
         issues=tuple(issues),
         tables=tables,
         strict=strict,
+        counts=counts,
     )
+
+
+def _opened(export: Export) -> tuple[str, tuple[Issue, ...], Iterator[Any]]:
+    """Where the tasks come from, the reader's notes on the file, and the tasks."""
+    if isinstance(export, str | Path):
+        export = stream_export(export)
+    if isinstance(export, ExportStream):
+        return export.source, export.notes, export.tasks
+    if isinstance(export, ExportFile):
+        return export.source, export.notes, iter(export.tasks)
+    return "tasks", (), iter(export)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Reading an export creates millions of objects that all live until the end; the
-    cyclic garbage collector would walk them again and again for nothing."""
+    """Reading an export creates millions of objects, many of which live until the end;
+    the cyclic garbage collector would walk them again and again for nothing."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -122,14 +159,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _handed_out(tasks: list[Any]) -> Iterator[Any]:
-    """The tasks in order, each dropped from the (file's own) list once handed out, so a
-    parsed task is freed as soon as it is flattened."""
-    tasks.reverse()
-    while tasks:
-        yield tasks.pop()
 
 
 def _strict(issue: Issue) -> Issue:
@@ -176,30 +205,66 @@ VOCABULARY_OF = {
 }
 
 
-def _table_issues(tables: Flattened, taxonomy: Taxonomy) -> list[Issue]:
-    """Check each table with its pandera model, lazily; failure cases become issues, once
-    each, except where flattening already reported a problem with the same field of the
-    same span."""
-    import pandera.pandas as pa
+class RankedIssue(NamedTuple):
+    """A table issue and where pandera's checks place it: (table, column, check)."""
 
+    issue: Issue
+    rank: tuple[int, ...]
+
+
+def table_schemas(taxonomy: Taxonomy, *, unique: bool = True) -> dict[str, pa.DataFrameSchema]:
+    """Table name -> pandera schema of the export models, in report order; without the
+    uniqueness checks when not ``unique`` (chunks are checked for them together)."""
     from stancepack.schema.tables import export_models
 
-    already = {_located(issue) for issue in tables.issues if issue.region_id}
-    context = _RowContext(tables)
-    issues: list[Issue] = []
+    schemas = {}
     for name, model in export_models(taxonomy).tables().items():
+        schema = model.to_schema()
+        if not unique:
+            columns = [column for column, spec in schema.columns.items() if spec.unique]
+            schema = schema.update_columns({column: {"unique": False} for column in columns})
+        schemas[name] = schema
+    return schemas
+
+
+def _table_issues(
+    tables: Flattened,
+    taxonomy: Taxonomy,
+    schemas: dict[str, pa.DataFrameSchema] | None = None,
+) -> list[RankedIssue]:
+    """Check each table with its pandera schema, lazily; failure cases become issues,
+    except where flattening already reported a problem with the same field of the same
+    span."""
+    import pandera.pandas as pa
+
+    already = {_located(issue) for issue in tables.issues if issue.region_id}
+    context = RowContext(tables)
+    issues: list[RankedIssue] = []
+    for table_rank, (name, schema) in enumerate((schemas or table_schemas(taxonomy)).items()):
         try:
-            model.validate(getattr(tables, name), lazy=True)
+            schema.validate(getattr(tables, name), lazy=True)
         except pa.errors.SchemaErrors as failure:
-            for issue in _failure_issues(name, failure.failure_cases, context, taxonomy):
-                if name == "mentions" and _located(issue) in already:
+            ranks = _check_ranks(schema)
+            for ranked in _failure_issues(name, failure.failure_cases, context, taxonomy, ranks):
+                if name == "mentions" and _located(ranked.issue) in already:
                     continue
-                issues.append(issue)
-    return list(dict.fromkeys(issues))
+                issues.append(ranked._replace(rank=(table_rank, *ranked.rank)))
+    return issues
+
+
+def ordered_table_issues(issues: Iterable[RankedIssue]) -> list[Issue]:
+    """The table issues once each (the first of equal ones, as checked), in file order and,
+    at one place of the file, in the order pandera checks tables, columns and checks."""
+    first: dict[Issue, RankedIssue] = {}
+    for ranked in issues:
+        first.setdefault(ranked.issue, ranked)
+    ordered = sorted(first.values(), key=lambda ranked: (ranked.issue.order, ranked.rank))
+    return [ranked.issue for ranked in ordered]
 
 
 # Fields that one offset problem concerns together.
 OFFSET_FIELDS = frozenset({"start", "end", "text"})
+UNIQUENESS = "field_uniqueness"
 
 
 def _located(issue: Issue) -> tuple[str, str, str, str]:
@@ -207,16 +272,37 @@ def _located(issue: Issue) -> tuple[str, str, str, str]:
     return (issue.task_id, issue.annotation_id, issue.region_id, field)
 
 
+def _check_ranks(schema: pa.DataFrameSchema) -> dict[tuple[str, str], tuple[int, int]]:
+    """(column, check name) -> (column, check) in the order pandera runs them: each column's
+    uniqueness, then its checks, in column order; then the checks across columns ("")."""
+    ranks = {}
+    for column_rank, (name, column) in enumerate(schema.columns.items()):
+        ranks[(name, UNIQUENESS)] = (column_rank, 0)
+        for check_rank, check in enumerate(column.checks, 1):
+            ranks[(name, check.name)] = (column_rank, check_rank)
+    for check_rank, check in enumerate(schema.checks):
+        ranks[("", check.name)] = (len(schema.columns), check_rank)
+    return ranks
+
+
 def _failure_issues(
-    table: str, cases: pd.DataFrame, context: _RowContext, taxonomy: Taxonomy
-) -> Iterator[Issue]:
+    table: str,
+    cases: pd.DataFrame,
+    context: RowContext,
+    taxonomy: Taxonomy,
+    ranks: dict[tuple[str, str], tuple[int, int]],
+) -> Iterator[RankedIssue]:
     seen: set[tuple[str, str, int | None]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = str(case.column)
+        check_name = check.split("(", 1)[0]
+        rank = ranks.get((column, check_name), (len(ranks), 0))
         row = _row_number(case.index)
-        if case.schema_context == "DataFrameSchema" and check == "end_after_start":
-            column = "end"
+        if case.schema_context == "DataFrameSchema":
+            rank = ranks.get(("", check_name), rank)
+            if check == "end_after_start":
+                column = "end"
         if (check, column, row) in seen:
             continue
         seen.add((check, column, row))
@@ -224,7 +310,8 @@ def _failure_issues(
         value = case.failure_case
         if column == "roles" and isinstance(value, list):
             value = [role for role in value if role not in taxonomy.role_values]
-        yield context.issue(table, row, code, reason, column, show_value(value))
+        where = context.where(table, row)
+        yield RankedIssue(table_issue(where, code, reason, column, show_value(value)), (*rank, 0))
 
 
 def _row_number(index: Any) -> int | None:
@@ -246,79 +333,73 @@ def _failure_reason(table: str, column: str, check: str, taxonomy: Taxonomy) -> 
     return code, reason
 
 
-class _RowContext:
-    """Locates a row of a flattened table: its task, annotation, annotator, region."""
+class Where(NamedTuple):
+    """The place of a table row in the export: its task, annotation and region, and its
+    position in the file (as an issue's ``order``)."""
+
+    order: tuple[int, ...] = (0,)
+    task_id: str = ""
+    annotation_id: str = ""
+    annotator: str = ""
+    region_id: str = ""
+
+
+def table_issue(where: Where, code: str, reason: str, column: str, value: str) -> Issue:
+    return Issue(
+        ERROR,
+        code,
+        reason,
+        task_id=where.task_id,
+        annotation_id=where.annotation_id,
+        annotator=where.annotator,
+        region_id=where.region_id,
+        field=column,
+        value=value,
+        order=where.order,
+    )
+
+
+class RowContext:
+    """Locates a row of a flattened table: its own task, annotation, annotator, region."""
 
     def __init__(self, tables: Flattened) -> None:
         self.tables = tables
         self.positions = tables.positions
-        self._annotators: dict[str, str] | None = None
+        self._annotators: list[str] | None = None
 
-    def annotator(self, annotation_id: str) -> str:
+    def annotator(self, row: int) -> str:
+        """The annotator of the annotation in row ``row``, as the report names it; for a
+        prediction its model version."""
         if self._annotators is None:
             frame = self.tables.annotations
-            self._annotators = {
-                str(annotation_id): (
-                    (f"model {version}" if version else "model") if kind == PREDICTION else who
+            self._annotators = [
+                (f"model {version}" if version else "model") if kind == PREDICTION else who
+                for kind, who, version in zip(
+                    frame["kind"], frame["annotator"], frame["model_version"], strict=True
                 )
-                for annotation_id, kind, who, version in zip(
-                    frame["annotation_id"],
-                    frame["kind"],
-                    frame["annotator"],
-                    frame["model_version"],
-                    strict=True,
-                )
-            }
-        return self._annotators.get(annotation_id, "")
+            ]
+        return self._annotators[row]
 
-    def issue(
-        self, table: str, row: int | None, code: str, reason: str, column: str, value: str
-    ) -> Issue:
+    def where(self, table: str, row: int | None) -> Where:
         frame = getattr(self.tables, table)
         if row is None or not 0 <= row < len(frame):
-            return Issue(ERROR, code, reason, field=column, value=value, order=(0,))
-        record = frame.iloc[row]
-        task_id = str(record["task_id"])
-        task_position = self.positions.tasks.get(task_id, 0)
+            return Where()
+        positions = self.positions
+        task_id = str(frame["task_id"].iat[row])
         if table == "articles":
-            return Issue(
-                ERROR,
-                code,
-                reason,
-                task_id=task_id,
-                field=column,
-                value=value,
-                order=(task_position,),
-            )
-        annotation_id = str(record["annotation_id"])
-        sequence = self.positions.annotations.get(annotation_id, 0)
+            return Where((positions.articles[row],), task_id)
         if table == "annotations":
-            return Issue(
-                ERROR,
-                code,
-                reason,
-                task_id=task_id,
-                annotation_id=annotation_id,
-                annotator=self.annotator(annotation_id),
-                field=column,
-                value=value,
-                order=(task_position, sequence),
-            )
-        if table == "mentions":
-            region_id = str(record["region_id"])
-            index = self.positions.mentions[row]
+            owner, index = row, None
+        elif table == "mentions":
+            owner, index = positions.mention_owners[row], positions.mentions[row]
         else:
-            region_id = f"{record['from_region']}->{record['to_region']}"
-            index = self.positions.relations[row]
-        return Issue(
-            ERROR,
-            code,
-            reason,
-            task_id=task_id,
-            annotation_id=annotation_id,
-            annotator=self.annotator(annotation_id),
-            region_id=region_id,
-            field=column,
-            value=value,
-            order=(task_position, sequence, index),
-        )
+            owner, index = positions.relation_owners[row], positions.relations[row]
+        order = (positions.annotation_tasks[owner], positions.annotation_sequences[owner])
+        annotation_id = str(frame["annotation_id"].iat[row])
+        if index is None:
+            return Where(order, task_id, annotation_id, self.annotator(owner))
+        if table == "mentions":
+            region_id = str(frame["region_id"].iat[row])
+        else:
+            region_id = f"{frame['from_region'].iat[row]}->{frame['to_region'].iat[row]}"
+        return Where((*order, index), task_id, annotation_id, self.annotator(owner), region_id)

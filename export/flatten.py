@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from stancepack.annotate.gazetteer import Gazetteer, fold
@@ -167,12 +167,22 @@ class Counts:
 
 @dataclass(frozen=True)
 class Positions:
-    """Where rows came from in the file, so issues found in the tables sort in file order."""
+    """Where each row of the tables came from in the file, so that issues found in the
+    tables name the row's own task and annotation and sort in file order.
 
-    tasks: dict[str, int] = field(default_factory=dict)
-    annotations: dict[str, int] = field(default_factory=dict)
+    ``articles``: the task's position in the file, per article row; ``annotation_tasks`` and
+    ``annotation_sequences``: the task's position and the annotation's (predictions after
+    annotations), per annotation row; ``mentions`` and ``relations``: the result's index in
+    its annotation, and ``mention_owners`` and ``relation_owners`` the annotation row it
+    belongs to, per mention and relation row."""
+
+    articles: list[int] = field(default_factory=list)
+    annotation_tasks: list[int] = field(default_factory=list)
+    annotation_sequences: list[int] = field(default_factory=list)
     mentions: list[int] = field(default_factory=list)
+    mention_owners: list[int] = field(default_factory=list)
     relations: list[int] = field(default_factory=list)
+    relation_owners: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -250,7 +260,6 @@ class Flattener:
             )
             return
         task = TaskContext(self, raw, position)
-        self.positions.tasks.setdefault(task.task_id, position)
         self._add_article(task)
         annotations = self._annotation_list(task, raw)
         for number, annotation in enumerate(annotations, 1):
@@ -289,6 +298,7 @@ class Flattener:
     def _add_article(self, task: TaskContext) -> None:
         data = task.data
         digest = hashlib.sha256(task.text.encode("utf-8", "surrogatepass")).hexdigest()
+        self.positions.articles.append(task.position)
         self.article_rows.append(
             (
                 task.task_id,
@@ -331,7 +341,9 @@ class Flattener:
             )
             return
         annotation = AnnotationContext(task, raw, kind, number, sequence)
-        self.positions.annotations.setdefault(annotation.annotation_id, sequence)
+        annotation.row = len(self.annotation_rows)
+        self.positions.annotation_tasks.append(task.position)
+        self.positions.annotation_sequences.append(sequence)
         results = annotation.results
         was_cancelled = bool(raw.get("was_cancelled", raw.get("skipped", False)))
         self.annotation_rows.append(
@@ -466,6 +478,7 @@ class Flattener:
             self._add_relation(annotation, index, result, spans)
         self.mention_rows.extend(rows)
         self.positions.mentions.extend(positions)
+        self.positions.mention_owners.extend([annotation.row] * len(rows))
         self.counts["spans"] += len(rows)
         if not rows:
             annotation.issue(
@@ -951,6 +964,7 @@ class Flattener:
                 )
             )
             self.positions.relations.append(index)
+            self.positions.relation_owners.append(annotation.row)
             self.counts["relations"] += 1
 
     # -- checks across the spans of one annotation ------------------------------------------
@@ -1023,7 +1037,9 @@ class Flattener:
     def _issue(self, severity: str, code: str, reason: str, **where: Any) -> None:
         self.issues.append(Issue(severity, code, reason, **where))
 
-    def _file_notes(self) -> list[Issue]:
+    def file_notes(self) -> list[Issue]:
+        """Notes on the file as a whole (pre-1.0 format, predictions by id, no tasks), for
+        the tasks added so far."""
         notes = []
         if self.pre_1_0_tasks:
             notes.append(
@@ -1050,16 +1066,30 @@ class Flattener:
         return notes
 
     def result(self) -> Flattened:
-        """Build each DataFrame once from the accumulated rows."""
-        return Flattened(
+        """Build each DataFrame once from the accumulated rows; the issues start with the
+        notes on the file as a whole."""
+        tables = self.take_rows()
+        return replace(tables, issues=(*self.file_notes(), *tables.issues))
+
+    def take_rows(self) -> Flattened:
+        """The tables of the tasks added since the last call, and the structural issues
+        found in them; the rows are dropped here, while the counts, the task positions and
+        the checks across tasks (article texts) go on. ``counts`` are those of all tasks
+        added so far."""
+        tables = Flattened(
             articles=_frame(self.article_rows, ARTICLE_COLUMNS),
             annotations=_frame(self.annotation_rows, ANNOTATION_COLUMNS),
             mentions=_frame(self.mention_rows, MENTION_COLUMNS),
             relations=_frame(self.relation_rows, RELATION_COLUMNS),
-            issues=(*self._file_notes(), *self.issues),
+            issues=tuple(self.issues),
             counts=Counts(**self.counts),
             positions=self.positions,
         )
+        self.article_rows, self.annotation_rows = [], []
+        self.mention_rows, self.relation_rows = [], []
+        self.issues = []
+        self.positions = Positions()
+        return tables
 
 
 class TaskContext:
@@ -1154,6 +1184,7 @@ class AnnotationContext:
         self.task = task
         self.kind = kind
         self.sequence = sequence
+        self.row = -1  # its row in the annotations table
         self.annotator_id, self.annotator = _annotator(raw.get("completed_by"))
         self.model_version = _text_field(raw, "model_version")
         self.annotation_id = self._annotation_id(raw.get("id"), number)

@@ -156,20 +156,45 @@ def file_sha256(path: Path) -> str:
 
 def provenance_of(path: Path, tasks: Sequence[dict[str, Any]], export_time: str = "") -> Provenance:
     """Provenance read from the export file: its hash, project ids, latest annotation time."""
-    projects = sorted({str(task["project"]) for task in tasks if task.get("project") is not None})
-    times = [
-        str(annotation.get("updated_at") or annotation.get("created_at") or "")
-        for task in tasks
-        for annotation in (task.get("annotations") or task.get("completions") or [])
-        if isinstance(annotation, dict)
-    ]
-    return Provenance(
-        export_file=path.name,
-        export_sha256=file_sha256(path),
-        project_ids=tuple(projects),
-        export_time=export_time,
-        latest_annotation_time=max(times, default=""),
-    )
+    seen = ProvenanceReader()
+    for task in tasks:
+        seen.see(task)
+    return seen.provenance(path, export_time)
+
+
+class ProvenanceReader:
+    """The project ids and the latest annotation time of tasks, read as they pass."""
+
+    def __init__(self) -> None:
+        self.projects: set[str] = set()
+        self.latest = ""
+
+    def see(self, task: Any) -> None:
+        if not isinstance(task, dict):
+            return
+        if task.get("project") is not None:
+            self.projects.add(str(task["project"]))
+        annotations = task.get("annotations") or task.get("completions")
+        for annotation in annotations if isinstance(annotations, list) else []:
+            if isinstance(annotation, dict):
+                time = str(annotation.get("updated_at") or annotation.get("created_at") or "")
+                if time > self.latest:
+                    self.latest = time
+
+    def passing(self, tasks: Iterator[Any]) -> Iterator[Any]:
+        """The tasks, unchanged, each seen on its way."""
+        for task in tasks:
+            self.see(task)
+            yield task
+
+    def provenance(self, path: Path, export_time: str = "") -> Provenance:
+        return Provenance(
+            export_file=path.name,
+            export_sha256=file_sha256(path),
+            project_ids=tuple(sorted(self.projects)),
+            export_time=export_time,
+            latest_annotation_time=self.latest,
+        )
 
 
 # --- Building the tables ------------------------------------------------------------------
@@ -753,30 +778,23 @@ def package_tables(
     return PackageResult(Path(out_dir), files, facts["rows"], facts, seconds)
 
 
-def _released(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Yield the tasks in order, dropping each from ``tasks`` once it is handed out, so the
-    parsed export is freed while it is flattened."""
-    tasks.reverse()
-    while tasks:
-        yield tasks.pop()
-
-
 def validate_file(
     path: str | Path, taxonomy: Taxonomy, *, strict: bool = False, fix_utf16_offsets: bool = False
 ) -> tuple[ValidationReport, Provenance]:
-    """Read an export file once: its validation report (as ``validate_export(path)`` gives
-    it) and its provenance, freeing each parsed task once it is flattened."""
+    """Read an export file once, as a stream: its validation report (as
+    ``validate_export(path)`` gives it, with the tables) and its provenance."""
     from stancepack.export.checks import validate_export
-    from stancepack.export.reader import load_export
+    from stancepack.export.stream import stream_export
 
-    with collector_paused():
-        export = load_export(path)
-        provenance = provenance_of(Path(path), export.tasks)
-        report = validate_export(
-            _released(export.tasks), taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets
-        )
-    issues = sorted([*export.notes, *report.issues], key=lambda issue: issue.order)
-    return replace(report, source=export.source, issues=tuple(issues)), provenance
+    export = stream_export(path)
+    seen = ProvenanceReader()
+    report = validate_export(
+        replace(export, tasks=seen.passing(export.tasks)),
+        taxonomy,
+        strict=strict,
+        fix_utf16_offsets=fix_utf16_offsets,
+    )
+    return report, seen.provenance(Path(path))
 
 
 def validation_facts(report: ValidationReport) -> dict[str, Any]:
@@ -824,7 +842,7 @@ def package_export(
         if export_time:
             provenance = replace(provenance, export_time=export_time)
         files, facts, seconds = build_and_write(
-            report.tables,
+            report.whole_tables(),
             taxonomy,
             staging,
             provenance,

@@ -24,6 +24,7 @@ from stancepack.export.issues import WARNING, Issue, type_name
 TASK_KEYS = ("data", "annotations", "completions", "predictions")
 # Keys of a JSON_MIN / CSV record that a task never has at its top level.
 FLAT_EXPORT_KEYS = ("annotation_id", "annotator")
+BOM = b"\xef\xbb\xbf"
 FULL_EXPORT_HINT = (
     "get a full JSON export instead: stancepack pull --project ID -o export.json, "
     "or Export > JSON in Label Studio"
@@ -89,13 +90,44 @@ def tasks_from_json(value: Any, source: str = "export") -> ExportFile:
 
 
 def _decode(data: bytes, source: str) -> str:
+    start = len(BOM) if data.startswith(BOM) else 0
     try:
-        return data.decode("utf-8-sig")
+        return data[start:].decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ExportError(
-            f"{source}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "Label Studio exports are UTF-8 JSON"
-        ) from None
+        offset = start + error.start
+        raise not_utf8_error(source, data[offset], offset) from None
+
+
+def not_utf8_error(source: str, byte: int, offset: int) -> ExportError:
+    """The file is not UTF-8: ``byte`` at ``offset`` (counted in bytes from the file's
+    start) is the first that is not."""
+    return ExportError(
+        f"{source}: not UTF-8 text (byte 0x{byte:02x} at offset {offset}); "
+        "Label Studio exports are UTF-8 JSON"
+    )
+
+
+def invalid_json_error(
+    source: str, message: str, line: int, column: int, ends_early: bool
+) -> ExportError:
+    """The JSON is invalid at ``line``, ``column``; ``ends_early``: only white space
+    follows the position, so the file probably stops short."""
+    hint = "; the file ends before the JSON does (truncated?)" if ends_early else ""
+    return ExportError(f"{source}: invalid JSON at line {line}, column {column}: {message}{hint}")
+
+
+def not_a_task_error(source: str, position: int, item: Any) -> ExportError:
+    return ExportError(
+        f"{source}: item {position} of the list is {type_name(item)}, not a task "
+        "object; expected a list of tasks"
+    )
+
+
+def json_min_error(source: str) -> ExportError:
+    return ExportError(
+        f"{source}: a JSON_MIN export (flat records with annotator and annotation_id), "
+        f"not a full JSON export: {LOST_IN_FLAT_EXPORTS}; {FULL_EXPORT_HINT}"
+    )
 
 
 def _refuse_text_formats(text: str, source: str) -> None:
@@ -123,30 +155,25 @@ def _parse_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         ends_early = error.pos >= len(text.rstrip())
-        hint = "; the file ends before the JSON does (truncated?)" if ends_early else ""
-        raise ExportError(
-            f"{source}: invalid JSON at line {error.lineno}, column {error.colno}: "
-            f"{error.msg}{hint}"
-        ) from None
+        raise invalid_json_error(source, error.msg, error.lineno, error.colno, ends_early) from None
     except RecursionError:
-        raise ExportError(f"{source}: JSON nested too deeply to be a Label Studio export") from None
+        raise too_deep_error(source) from None
+
+
+def too_deep_error(source: str) -> ExportError:
+    return ExportError(f"{source}: JSON nested too deeply to be a Label Studio export")
 
 
 def _check_task_list(items: list[Any], source: str) -> None:
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict):
-            raise ExportError(
-                f"{source}: item {position} of the list is {type_name(item)}, not a task "
-                "object; expected a list of tasks"
-            )
-    if items and _is_flat_record(items[0]):
-        raise ExportError(
-            f"{source}: a JSON_MIN export (flat records with annotator and annotation_id), "
-            f"not a full JSON export: {LOST_IN_FLAT_EXPORTS}; {FULL_EXPORT_HINT}"
-        )
+            raise not_a_task_error(source, position, item)
+    if items and is_flat_record(items[0]):
+        raise json_min_error(source)
 
 
-def _is_flat_record(item: dict[str, Any]) -> bool:
+def is_flat_record(item: dict[str, Any]) -> bool:
+    """A JSON_MIN or CSV record: annotator keys, none of a task's."""
     has_task_keys = any(key in item for key in TASK_KEYS)
     return not has_task_keys and any(key in item for key in FLAT_EXPORT_KEYS)
 

@@ -174,7 +174,7 @@ def agreement(export: Path, taxonomy_path: Path | None, output_format: str) -> N
     if not report.ok:
         click.echo(format_text(report), err=True, nl=False)
     refuse_invalid(report, "agreement not measured")
-    figures = measure_agreement(report.tables, taxonomy)
+    figures = measure_agreement(report.whole_tables(), taxonomy)
     if output_format == "json":
         click.echo(json.dumps(figures.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:

@@ -9,6 +9,9 @@ import click
 
 from stancepack.commands.options import format_option, taxonomy_option
 
+# Tasks checked at a time by `stancepack validate` (about 60 MB of a typical export).
+CHUNK_TASKS = 10_000
+
 
 @click.command()
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -25,6 +28,13 @@ from stancepack.commands.options import format_option, taxonomy_option
     help="Repair offsets counted in UTF-16 units by older Label Studio versions (each repair "
     "is reported).",
 )
+@click.option(
+    "--chunk-tasks",
+    type=click.IntRange(min=1),
+    default=CHUNK_TASKS,
+    show_default=True,
+    help="Check this many tasks at a time; memory grows with this number, not with the export.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -33,12 +43,18 @@ def validate(
     output_format: str,
     strict: bool,
     fix_utf16_offsets: bool,
+    chunk_tasks: int,
 ) -> None:
     """Check a Label Studio full JSON export against the taxonomy.
 
     Reports every problem at once, one line each (task, annotation, annotator, region,
     field, bad value, reason), then a summary. Exit code 0 when valid (warnings allowed),
     1 when invalid.
+
+    Exports of any size: the file is read as a stream, one task at a time, and checked
+    --chunk-tasks tasks at a time, keeping only the problems found and a few values per
+    task (ids, article text hashes) for the checks across tasks. The report is the same
+    for any chunk size; smaller chunks use less memory and take a little longer.
 
     Example:
 
@@ -49,7 +65,13 @@ def validate(
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
-    report = validate_export(export, taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets)
+    report = validate_export(
+        export,
+        taxonomy,
+        strict=strict,
+        fix_utf16_offsets=fix_utf16_offsets,
+        chunk_tasks=chunk_tasks,
+    )
     text = format_json(report) if output_format == "json" else format_text(report)
     click.echo(text, nl=False)
     if not report.ok:
