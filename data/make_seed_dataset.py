@@ -26,6 +26,7 @@ ANNOTATIONS = HERE / "seed_annotations.yaml"
 EXPORT = HERE / "exports" / "seed-articles.json"
 DATASET = HERE / "dataset"
 PROJECT = "seed articles"
+CURATORS = "the stancepack project maintainers, in one annotation pass (no agreement figure)"
 
 
 def enter_annotations(client: Any, project_id: int) -> tuple[int, int]:
@@ -65,7 +66,7 @@ def main() -> int:
     runner = CliRunner()
     for args in (
         ["pull", "--project", PROJECT, "-o", str(EXPORT)],
-        ["package", str(EXPORT), "-o", str(DATASET), "--force"],
+        ["package", str(EXPORT), "-o", str(DATASET), "--force", "--curators", CURATORS],
     ):
         outcome = runner.invoke(cli, args)
         print(outcome.output, end="")

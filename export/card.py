@@ -337,8 +337,10 @@ def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
 
 def annotators_section(facts: dict[str, Any]) -> str:
     process = facts["annotation_process"]
+    curators = facts.get("curators", "")
     return (
-        f"{plural(process['annotators'], 'human annotator')}, "
+        (f"Annotated by {curators}. " if curators else "")
+        + f"{plural(process['annotators'], 'human annotator')}, "
         "named in this dataset only by pseudonyms (`annotator_01`, ...) numbered in the "
         "sorted order of their Label Studio identities; e-mail addresses and user ids are "
         "not published. No demographic information about the annotators was recorded."
@@ -503,6 +505,7 @@ def render_card(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         source_data_producers_section=producers(facts),
         annotation_process_section=annotation_process(facts, taxonomy),
         who_are_annotators_section=annotators_section(facts),
+        curators=facts.get("curators", ""),
         personal_and_sensitive_information=personal_information(facts),
         bias_risks_limitations=limitations(facts, taxonomy),
         bias_recommendations="Report results per outlet and per split; check the tie flags "

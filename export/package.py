@@ -106,11 +106,13 @@ class Provenance:
 
 @dataclass(frozen=True)
 class PackageOptions:
-    """Split ratios (train, validation, test), split seed, and text mode (full|standoff)."""
+    """Split ratios (train, validation, test), split seed, text mode (full|standoff), and
+    who curated and annotated the data, in the curators' words (for the card)."""
 
     ratios: tuple[float, float, float] = DEFAULT_RATIOS
     seed: int = DEFAULT_SEED
     text: str = FULL
+    curators: str = ""
 
 
 @dataclass(frozen=True)
@@ -538,6 +540,7 @@ def build_facts(
         "format": FACTS_FORMAT,
         "stancepack_version": __version__,
         "text": options.text,
+        "curators": options.curators,
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version},
         "taxonomy_content": taxonomy.content(),
         "provenance": provenance.to_dict(),

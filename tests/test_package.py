@@ -649,6 +649,16 @@ def test_the_card_is_filled_where_the_answer_is_known(packaged, export):
     assert str(REPO) not in card and "/tmp" not in card
 
 
+def test_the_card_names_the_curators_when_told(export, tmp_path):
+    out = tmp_path / "named"
+    curators = "the project maintainers, in one annotation pass"
+    assert run("package", export, "-o", out, "--curators", curators).exit_code == 0
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"- **Curated by:** {curators}" in card
+    assert f"Annotated by {curators}. " in card
+    assert facts(out)["curators"] == curators
+
+
 def test_the_card_yaml_lists_configs_with_mentions_as_default(packaged):
     from huggingface_hub import DatasetCard
 

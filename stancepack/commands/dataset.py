@@ -101,6 +101,11 @@ def pull_first(project_ref: str, export: Path, url: str | None) -> str:
 @click.option(
     "--url", default=None, help="Label Studio URL for --project (default: the local server)."
 )
+@click.option(
+    "--curators",
+    default="",
+    help="Who curated and annotated the data, for the card (e.g. 'the project maintainers').",
+)
 def package(
     export: Path,
     output: Path,
@@ -113,6 +118,7 @@ def package(
     fix_utf16_offsets: bool,
     project_ref: str | None,
     url: str | None,
+    curators: str,
 ) -> None:
     """Package a validated export as a Hugging Face dataset folder.
 
@@ -139,7 +145,7 @@ def package(
         export,
         output,
         taxonomy,
-        PackageOptions(ratios=ratios, seed=seed, text=text_mode),
+        PackageOptions(ratios=ratios, seed=seed, text=text_mode, curators=curators),
         strict=strict,
         fix_utf16_offsets=fix_utf16_offsets,
         force=force,
