@@ -56,6 +56,10 @@ class Articles(pa.DataFrameModel):
 # --- Tables flattened from a Label Studio export (stancepack.export.flatten) -----------------
 
 KINDS = ("annotation", "prediction")
+# Text columns. The flattened tables are built with exactly the dtypes these models declare
+# (text as pandas' Arrow-backed strings), so the models check dtypes instead of coercing:
+# coercing, or checking a plain ``str`` column, would visit every value in Python.
+Text = pd.StringDtype
 DIRECTIONS = ("right", "left", "bi")
 
 
@@ -102,27 +106,27 @@ def _export_articles_model() -> type[pa.DataFrameModel]:
     class ExportArticles(pa.DataFrameModel):
         """One row per task of the export: the article the annotators saw."""
 
-        task_id: Series[str] = pa.Field(
+        task_id: Series[Text] = pa.Field(
             unique=True, str_length={"min_value": 1}, description="Label Studio task id."
         )
-        article_id: Series[str] = pa.Field(
+        article_id: Series[Text] = pa.Field(
             str_length={"min_value": 1},
             description="data.article_id, or task-<task_id> when the task has none.",
         )
-        story_id: Series[str] = pa.Field(description="data.story_id, or the article_id.")
-        title: Series[str] = pa.Field(description="data.title; empty if absent.")
-        source: Series[str] = pa.Field(description="data.source; empty if absent.")
-        published: Series[str] = pa.Field(description="data.published; empty if absent.")
-        url: Series[str] = pa.Field(description="data.url; empty if absent.")
-        text: Series[str] = pa.Field(description="data.text: offsets count its characters.")
-        text_sha256: Series[str] = pa.Field(
+        story_id: Series[Text] = pa.Field(description="data.story_id, or the article_id.")
+        title: Series[Text] = pa.Field(description="data.title; empty if absent.")
+        source: Series[Text] = pa.Field(description="data.source; empty if absent.")
+        published: Series[Text] = pa.Field(description="data.published; empty if absent.")
+        url: Series[Text] = pa.Field(description="data.url; empty if absent.")
+        text: Series[Text] = pa.Field(description="data.text: offsets count its characters.")
+        text_sha256: Series[Text] = pa.Field(
             str_matches=SHA256, description="sha256 of the text (UTF-8)."
         )
 
         class Config:
             strict = True
             ordered = True
-            coerce = True
+            coerce = False  # see Text
 
     return ExportArticles
 
@@ -131,21 +135,21 @@ def _annotations_model() -> type[pa.DataFrameModel]:
     class Annotations(pa.DataFrameModel):
         """One row per annotation or prediction, cancelled and empty ones included."""
 
-        annotation_id: Series[str] = pa.Field(
+        annotation_id: Series[Text] = pa.Field(
             unique=True,
             str_length={"min_value": 1},
             description="Annotation id; prediction-<id> for predictions.",
         )
-        task_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        article_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        kind: Series[str] = pa.Field(isin=list(KINDS), description="annotation or prediction.")
-        annotator: Series[str] = pa.Field(
+        task_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        article_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        kind: Series[Text] = pa.Field(isin=list(KINDS), description="annotation or prediction.")
+        annotator: Series[Text] = pa.Field(
             description="E-mail when the export has it, else the user id; empty if unknown."
         )
-        annotator_id: Series[str] = pa.Field(description="Label Studio user id; empty if unknown.")
-        model_version: Series[str] = pa.Field(description="Model version of a prediction.")
-        created_at: Series[str] = pa.Field(description="ISO time as in the export, or empty.")
-        updated_at: Series[str] = pa.Field(description="ISO time as in the export, or empty.")
+        annotator_id: Series[Text] = pa.Field(description="Label Studio user id; empty if unknown.")
+        model_version: Series[Text] = pa.Field(description="Model version of a prediction.")
+        created_at: Series[Text] = pa.Field(description="ISO time as in the export, or empty.")
+        updated_at: Series[Text] = pa.Field(description="ISO time as in the export, or empty.")
         lead_time: Series[float] = pa.Field(
             nullable=True, description="Seconds spent; NaN if absent."
         )
@@ -156,7 +160,7 @@ def _annotations_model() -> type[pa.DataFrameModel]:
         class Config:
             strict = True
             ordered = True
-            coerce = True
+            coerce = False  # see Text
 
     return Annotations
 
@@ -169,21 +173,21 @@ def _mentions_model(
     class Mentions(pa.DataFrameModel):
         """One row per actor span per annotation or prediction (not cancelled)."""
 
-        annotation_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        task_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        article_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        region_id: Series[str] = pa.Field(
+        annotation_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        task_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        article_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        region_id: Series[Text] = pa.Field(
             str_length={"min_value": 1}, description="Unique within one annotation."
         )
         start: Series[int] = pa.Field(ge=0, description="First character of the span.")
         end: Series[int] = pa.Field(ge=1, description="One past the last character.")
-        text: Series[str] = pa.Field(description="The span's text: text[start:end].")
-        actor_type: Series[str] = pa.Field(isin=list(actor_types), description="Actor type.")
-        stance: Series[str] = pa.Field(
+        text: Series[Text] = pa.Field(description="The span's text: text[start:end].")
+        actor_type: Series[Text] = pa.Field(isin=list(actor_types), description="Actor type.")
+        stance: Series[Text] = pa.Field(
             isin=["", *stances], description="Stance on the proposition; empty when none."
         )
         roles: Series[object] = pa.Field(description="Proposed roles, in taxonomy order.")
-        actor_name: Series[str] = pa.Field(description="Canonical actor name; empty if none.")
+        actor_name: Series[Text] = pa.Field(description="Canonical actor name; empty if none.")
 
         @pa.check("roles", name="roles_in_taxonomy")
         def roles_in_taxonomy(cls, series: Series[object]) -> Series[bool]:
@@ -198,7 +202,7 @@ def _mentions_model(
         class Config:
             strict = True
             ordered = True
-            coerce = True
+            coerce = False  # see Text
 
     return Mentions
 
@@ -207,19 +211,19 @@ def _relations_model(relations: list[str]) -> type[pa.DataFrameModel]:
     class Relations(pa.DataFrameModel):
         """One row per relation label between two spans of one annotation."""
 
-        annotation_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        task_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        article_id: Series[str] = pa.Field(str_length={"min_value": 1})
-        from_region: Series[str] = pa.Field(description="region_id of the source span.")
-        to_region: Series[str] = pa.Field(description="region_id of the target span.")
-        label: Series[str] = pa.Field(
+        annotation_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        task_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        article_id: Series[Text] = pa.Field(str_length={"min_value": 1})
+        from_region: Series[Text] = pa.Field(description="region_id of the source span.")
+        to_region: Series[Text] = pa.Field(description="region_id of the target span.")
+        label: Series[Text] = pa.Field(
             isin=["", *relations], description="Relation label; empty when unlabelled."
         )
-        direction: Series[str] = pa.Field(isin=list(DIRECTIONS), description="right, left or bi.")
+        direction: Series[Text] = pa.Field(isin=list(DIRECTIONS), description="right, left or bi.")
 
         class Config:
             strict = True
             ordered = True
-            coerce = True
+            coerce = False  # see Text
 
     return Relations
