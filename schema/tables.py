@@ -6,6 +6,7 @@ pandas and pandera are imported here, so import this module only where a table i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pandas as pd
 import pandera.pandas as pa
@@ -59,7 +60,7 @@ KINDS = ("annotation", "prediction")
 # Text columns. The flattened tables are built with exactly the dtypes these models declare
 # (text as pandas' Arrow-backed strings), so the models check dtypes instead of coercing:
 # coercing, or checking a plain ``str`` column, would visit every value in Python.
-Text = pd.StringDtype
+Text: TypeAlias = pd.StringDtype
 DIRECTIONS = ("right", "left", "bi")
 
 
