@@ -31,6 +31,9 @@ CURATORS = "the stancepack project maintainers, in one annotation pass (no agree
 DATASET = REPO / "data" / "dataset"
 CONFIGS = ("mentions", "articles", "relations", "annotations", "actors")
 SPLITS = ("train", "validation", "test")
+# A first start creates the database (about 30 s on a quiet 2-core machine); leave room for
+# a busy CI machine, as the session fixture does.
+START_TIMEOUT = "600"
 
 
 def stancepack(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -89,11 +92,12 @@ def test_readme_journey(tmp_path: Path, user_env: dict[str, str]) -> None:
     data_dir = tmp_path / "label-studio"
     port = str(local.free_port())
     try:
-        first = stancepack("up", "--data-dir", str(data_dir), "--port", port, env=user_env)
+        up = ("up", "--data-dir", str(data_dir), "--port", port, "--timeout", START_TIMEOUT)
+        first = stancepack(*up, env=user_env)
         assert first.returncode == 0, first.stderr
         assert f"Label Studio: http://127.0.0.1:{port}" in first.stdout
         assert "5 added, 0 already there" in first.stdout
-        second = stancepack("up", "--data-dir", str(data_dir), "--port", port, env=user_env)
+        second = stancepack(*up, env=user_env)
         assert second.returncode == 0, second.stderr
         assert "0 added, 5 already there" in second.stdout
 
