@@ -130,7 +130,7 @@ def created(label_studio, tmp_path_factory) -> Created:
     task_ids = [task.id for task in tasks]
     texts = [task.data[fields.TEXT] for task in tasks]
     second = client.users.create(
-        username="second-annotator", email=SECOND_ANNOTATOR, password="second-annotator-1"
+        username="roundtrip-second-annotator", email=SECOND_ANNOTATOR, password="second-annotator-1"
     )
     admin = client.users.whoami()
     made = {

@@ -25,7 +25,7 @@ from tests.test_package import (
 pytestmark = pytest.mark.server
 
 TAXONOMY = load_taxonomy()
-SECOND_EMAIL = "second.annotator@example.org"
+SECOND_EMAIL = "package.annotator@example.org"
 MODEL = "seed-model-1"
 
 
@@ -56,7 +56,7 @@ def annotated_project(label_studio):
     )
     task_ids = list(imported.task_ids)
     second = client.users.create(
-        username="second-annotator", email=SECOND_EMAIL, password="not-a-secret-1234"
+        username="package-second-annotator", email=SECOND_EMAIL, password="not-a-secret-1234"
     )
     for task_id, article in zip(task_ids, ARTICLES, strict=True):
         entries = SEED[article.file]
