@@ -16,8 +16,10 @@ in the file, invalid JSON, the first list item that is not a task, a JSON_MIN fi
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,9 +100,12 @@ class _Refusal:
 class _ListReader:
     """The items of a JSON list, read from a binary file chunk by chunk.
 
-    ``text[cursor:]`` is the part of the file read and not yet used; ``offset`` is the
-    position of ``text[0]`` in the whole file's text, ``lines`` the line breaks before it and
-    ``line_start`` where its line starts, so positions are reported as in the whole file."""
+    ``text[cursor:]`` is the part of the file read and not yet used and ``offset`` the
+    position of ``text[0]`` in the whole file's text. Positions are reported as in the whole
+    file: line breaks are counted in the bytes as they are read (``newlines``), and
+    ``line_start`` is where the line of ``text[0]`` starts; ``pieces`` (the end of each piece
+    of text read, and whether it holds a line break) spare looking for line breaks in text
+    that has none."""
 
     def __init__(self, handle: IO[bytes], source: str, chunk_bytes: int) -> None:
         self.handle = handle
@@ -112,8 +117,9 @@ class _ListReader:
         self.text = ""
         self.cursor = 0
         self.offset = 0
-        self.lines = 0
+        self.newlines = 0
         self.line_start = 0
+        self.pieces: deque[tuple[int, bool]] = deque()
         self.byte_offset = 0  # bytes of the file read so far
         self.pending = b""  # the start of a UTF-8 sequence cut by the end of a chunk
         self.at_end = False
@@ -129,33 +135,39 @@ class _ListReader:
         self.at_end = not raw
         if not self.byte_offset and raw.startswith(BOM):
             raw, self.byte_offset = raw[len(BOM) :], len(BOM)
-        data = self.pending + raw
+        data = self.pending + raw if self.pending else raw
         start = self.byte_offset - len(self.pending)
         self.byte_offset += len(raw)
         try:
-            decoded = data.decode("utf-8")
-            self.pending = b""
+            decoded, used = codecs.utf_8_decode(data, "strict", self.at_end)
         except UnicodeDecodeError as error:
-            cut = error.reason == "unexpected end of data" and not self.at_end
-            if not cut:
-                self.handle.close()
-                raise not_utf8_error(self.source, data[error.start], start + error.start) from None
-            decoded = data[: error.start].decode("utf-8")
-            self.pending = data[error.start :]
+            self.handle.close()
+            raise not_utf8_error(self.source, data[error.start], start + error.start) from None
+        self.pending = data[used:]
+        line_breaks = data.count(b"\n", 0, used)
+        self.newlines += line_breaks
         self._drop_used()
-        self.text += decoded
+        self.text = self.text + decoded if self.text else decoded
+        self.pieces.append((self.offset + len(self.text), line_breaks > 0))
         return not self.at_end
 
     def _drop_used(self) -> None:
         used = self.cursor
-        if used:
-            self.lines += self.text.count("\n", 0, used)
+        if not used:
+            return
+        end = self.offset + used
+        pieces = self.pieces
+        has_newline = False
+        while pieces and pieces[0][0] <= end:
+            if pieces.popleft()[1]:
+                has_newline = True
+        if has_newline or (pieces and pieces[0][1]):
             newline = self.text.rfind("\n", 0, used)
             if newline >= 0:
                 self.line_start = self.offset + newline + 1
-            self.text = self.text[used:]
-            self.offset += used
-            self.cursor = 0
+        self.text = self.text[used:]
+        self.offset = end
+        self.cursor = 0
 
     def _more(self) -> bool:
         """Read more of the file: at least a chunk, and as much again as is held, so that
@@ -180,7 +192,7 @@ class _ListReader:
     def _invalid_json(self, message: str, position: int) -> ExportError:
         """The error `load_export` gives for invalid JSON at ``position`` of the text held;
         reads the rest of the file to see whether only white space follows."""
-        line = self.lines + self.text.count("\n", 0, position) + 1
+        line = self.newlines - self.text.count("\n", position) + 1
         newline = self.text.rfind("\n", 0, position)
         line_start = self.offset + newline + 1 if newline >= 0 else self.line_start
         column = self.offset + position - line_start + 1

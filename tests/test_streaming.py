@@ -122,6 +122,17 @@ def test_problems_found_late_are_named_as_the_whole_file_reader_names_them(tmp_p
     assert_read_alike(path, (1, 4, 1 << 22))
 
 
+@pytest.mark.parametrize("indent", [None, 2], ids=["one line", "indented"])
+@pytest.mark.parametrize("where", [0.3, 0.77, 0.999])
+def test_invalid_json_far_into_a_file_is_placed_by_line_and_column(tmp_path, indent, where):
+    text = json.dumps(list(synthetic_tasks(40, seed=2)), indent=indent)
+    at = int(where * len(text))
+    path = tmp_path / "export.json"
+    path.write_text(text[:at] + "}" + text[at:], encoding="utf-8")
+    assert read_whole(path)[0] == "refused"
+    assert_read_alike(path, (64, 4096, 1 << 22))
+
+
 def test_a_task_larger_than_a_chunk_is_read(tmp_path):
     path = write_export(tmp_path / "export.json", 3)
     assert read_streamed(path, 16) == read_whole(path)
