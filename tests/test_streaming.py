@@ -128,7 +128,7 @@ def test_invalid_json_far_into_a_file_is_placed_by_line_and_column(tmp_path, ind
     text = json.dumps(list(synthetic_tasks(40, seed=2)), indent=indent)
     at = int(where * len(text))
     path = tmp_path / "export.json"
-    path.write_text(text[:at] + "}" + text[at:], encoding="utf-8")
+    path.write_text(text[:at] + "\x01" + text[at:], encoding="utf-8")  # invalid anywhere
     assert read_whole(path)[0] == "refused"
     assert_read_alike(path, (64, 4096, 1 << 22))
 
