@@ -9,8 +9,8 @@ import click
 
 from stancepack.commands.options import format_option, taxonomy_option
 
-# Tasks checked at a time by `stancepack validate` (about 60 MB of a typical export).
-CHUNK_TASKS = 10_000
+# Tasks checked at a time by `stancepack validate` (about 30 MB of a typical export).
+CHUNK_TASKS = 5_000
 
 
 @click.command()
