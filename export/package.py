@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,12 +204,18 @@ class ProvenanceReader:
 
 
 def _select(columns: Columns, keep: list[int]) -> Columns:
-    return {name: [values[i] for i in keep] for name, values in columns.items()}
+    """The rows ``keep`` of each column, in that order."""
+    if len(keep) < 2:
+        return {name: [values[i] for i in keep] for name, values in columns.items()}
+    pick = itemgetter(*keep)
+    return {name: list(pick(values)) for name, values in columns.items()}
 
 
 def _order(columns: Columns, keys: Sequence[str]) -> list[int]:
+    """Row numbers sorted by the ``keys`` columns (stable)."""
     rows = len(next(iter(columns.values()), []))
-    return sorted(range(rows), key=lambda i: tuple(columns[key][i] for key in keys))
+    composite = list(zip(*(columns[key] for key in keys), strict=True))
+    return sorted(range(rows), key=composite.__getitem__)
 
 
 def _split_rows(columns: Columns, split_of_article: dict[str, str]) -> dict[str, Columns]:
