@@ -13,6 +13,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from benchmarks.synth import tasks as synthetic_tasks
 from benchmarks.synth import write_export
 from stancepack.cli import cli
 from stancepack.errors import ExportError
+from stancepack.export import stream
 from stancepack.export.checks import validate_export
 from stancepack.export.package import (
     package_export,
@@ -31,13 +33,16 @@ from stancepack.export.package import (
 )
 from stancepack.export.reader import load_export
 from stancepack.export.report import format_json, format_text
-from stancepack.export.stream import stream_export
+from stancepack.export.stream import boundary_after, stream_export
 from stancepack.schema.taxonomy import load_taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 TAXONOMY = load_taxonomy()
 ALL_FIXTURES = sorted(path for path in FIXTURES.iterdir() if not path.name.endswith(".txt"))
 CHUNK_SIZES = (1, 2, 7, 64, 1 << 22)
+# None: task by task with the standard library's scanner; 1: each guessed boundary ends a
+# batch; 1 << 16: the default.
+BATCH_SIZES = (None, 1, 1 << 16)
 
 
 def read_whole(path: Path) -> tuple:
@@ -48,9 +53,9 @@ def read_whole(path: Path) -> tuple:
     return ("read", export.source, export.tasks, export.notes)
 
 
-def read_streamed(path: Path, chunk_bytes: int) -> tuple:
+def read_streamed(path: Path, chunk_bytes: int, batch_chars: int | None = 1 << 16) -> tuple:
     try:
-        export = stream_export(path, chunk_bytes=chunk_bytes)
+        export = stream_export(path, chunk_bytes=chunk_bytes, batch_chars=batch_chars)
         return ("read", export.source, list(export.tasks), export.notes)
     except ExportError as error:
         return ("refused", str(error))
@@ -59,7 +64,9 @@ def read_streamed(path: Path, chunk_bytes: int) -> tuple:
 def assert_read_alike(path: Path, chunk_sizes: tuple[int, ...] = CHUNK_SIZES) -> None:
     whole = read_whole(path)
     for chunk_bytes in chunk_sizes:
-        assert read_streamed(path, chunk_bytes) == whole, f"chunks of {chunk_bytes} bytes"
+        for batch_chars in BATCH_SIZES:
+            streamed = read_streamed(path, chunk_bytes, batch_chars)
+            assert streamed == whole, f"chunks of {chunk_bytes} bytes, batches of {batch_chars}"
 
 
 # --- the streaming reader ---------------------------------------------------------------
@@ -85,15 +92,16 @@ def test_every_truncation_of_an_export_is_refused_with_the_same_message(tmp_path
     | st.sampled_from([b"]", b"}", b",", b'"', b"\\", b"\n", b"\xe9", b"\xc3", b"1e", b"tru"]),
     removed=st.integers(min_value=0, max_value=3),
     chunk_bytes=st.sampled_from([1, 3, 16, 1 << 22]),
+    batch_chars=st.sampled_from(BATCH_SIZES),
 )
 def test_any_corruption_is_read_or_refused_as_the_whole_file_reader_does(
-    tmp_path_factory, position, replacement, removed, chunk_bytes
+    tmp_path_factory, position, replacement, removed, chunk_bytes, batch_chars
 ):
     data = (FIXTURES / "valid.json").read_bytes()
     at = int(position * len(data))
     path = tmp_path_factory.mktemp("corrupt") / "export.json"
     path.write_bytes(data[:at] + replacement + data[at + removed :])
-    assert read_streamed(path, chunk_bytes) == read_whole(path)
+    assert read_streamed(path, chunk_bytes, batch_chars) == read_whole(path)
 
 
 # The whole-file reader names the first problem in this order: bytes that are not UTF-8,
@@ -138,17 +146,95 @@ def test_a_task_larger_than_a_chunk_is_read(tmp_path):
     assert read_streamed(path, 16) == read_whole(path)
 
 
-def test_streaming_holds_one_chunk_and_one_task_not_the_file(tmp_path):
-    path = write_export(tmp_path / "export.json", 1500)  # about 9 MB
-    size = path.stat().st_size
+# --- batches parsed by orjson -------------------------------------------------------------
+
+
+def test_the_boundary_between_tasks_is_learned_from_the_first_task():
+    boundary = boundary_after('{"id": 1, "annotations": [{"id": 7, "completed_by": 1}]}')
+    assert boundary is not None
+    assert boundary.search('}]}, {"id": 2, "annotations": [').start() == 2
+    assert boundary.search('}\n  ,\n  {\n    "id": -3,\n    "annotations": [') is not None
+    assert boundary.search('}, {"id": 8, "completed_by": 1}') is None  # an annotation
+    assert boundary.search('}, {"id": "m2", "annotations": ') is None  # not an integer id
+    assert boundary_after('{"data": {"text": "x"}}').pattern.endswith('"data"[ \\t\\n\\r]*:')
+    assert boundary_after("{}") is None
+
+
+class CountingLoads:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.loads = orjson.loads
+
+    def __call__(self, data: bytes) -> object:
+        self.calls += 1
+        return self.loads(data)
+
+
+def test_tasks_after_the_first_are_parsed_in_batches(tmp_path, monkeypatch):
+    path = write_export(tmp_path / "export.json", 300)
+    loads = CountingLoads()
+    monkeypatch.setattr(stream.orjson, "loads", loads)
+    assert read_streamed(path, 1 << 20) == read_whole(path)
+    assert 0 < loads.calls < 300 / 5, loads.calls
+
+
+def trap_task(number: int, text: str, **fields: object) -> dict:
+    return {"id": number, "annotations": [], "data": {"text": text, **fields}}
+
+
+# Tasks that a batch must not get wrong: boundaries guessed inside a string or a nested
+# object (the parse disproves them), and values orjson refuses or reads differently.
+TRAPS = {
+    "a boundary inside a string": [trap_task(2, 'x}, {"id": 3, "annotations": [] y')],
+    "a boundary inside a nested object": [
+        trap_task(2, "x", nested=[{"id": 1, "annotations": 2}, {"id": 3, "annotations": 4}])
+    ],
+    "integers beyond 64 bits": [
+        trap_task(2, "x", big=2**70, small=-(2**63) - 1, edge=2**64 - 1),
+        {"id": 10**25, "annotations": []},
+    ],
+    "nineteen digits in a string only": [trap_task(2, "call 1234567890123456789012")],
+    "NaN and infinities": [trap_task(2, "x", a=float("nan"), b=float("inf"), c=-float("inf"))],
+    "a lone surrogate": [trap_task(2, "x\ud800y")],
+    "numbers beyond a double": [],  # written below: 1e400 has no Python literal
+}
+
+
+@pytest.mark.parametrize("traps", TRAPS.values(), ids=list(TRAPS))
+@pytest.mark.parametrize("indent", [None, 2], ids=["one line", "indented"])
+def test_tasks_a_batch_could_get_wrong_are_read_as_the_whole_file_reader_reads_them(
+    tmp_path, traps, indent
+):
+    tasks = [trap_task(1, "first"), *traps, trap_task(90, "last"), trap_task(91, "after")]
+    text = json.dumps(tasks, indent=indent)  # a lone surrogate as an escape
+    if not traps:
+        text = text.replace('"last"', '"last", "huge": 1e400, "tiny": -1E+999')
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    assert read_whole(path)[0] == "read"
+    assert_read_alike(path, (1, 64, 1 << 20))
+
+
+def peak_bytes_streaming(path: Path, **options) -> int:
     tracemalloc.start()
     try:
-        count = sum(1 for _ in stream_export(path, chunk_bytes=1 << 16).tasks)
+        count = sum(1 for _ in stream_export(path, chunk_bytes=1 << 16, **options).tasks)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 1500
-    assert peak < 1 << 20, f"peak {peak} bytes for a file of {size} bytes"
+    assert count == len(json.loads(path.read_bytes()))
+    return peak
+
+
+@pytest.mark.parametrize("batch_chars", [None, 1 << 16], ids=["task by task", "in batches"])
+def test_streaming_holds_one_chunk_and_one_batch_not_the_file(tmp_path, batch_chars):
+    small = write_export(tmp_path / "small.json", 1500)  # about 9 MB
+    large = write_export(tmp_path / "large.json", 6000)  # about 37 MB
+    peaks = [peak_bytes_streaming(path, batch_chars=batch_chars) for path in (small, large)]
+    # A chunk of 64 KiB, a batch of 64 K characters and its tasks parsed: about 2 MB, and
+    # no more for a file four times as large.
+    assert max(peaks) < 3 << 20, peaks
+    assert peaks[1] < peaks[0] * 1.25, peaks
 
 
 # --- reports: plain, streamed and chunked -------------------------------------------------
