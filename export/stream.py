@@ -8,17 +8,19 @@ single task object, an annotation file, anything refused) is small or wrong and 
 by `stancepack.export.reader`.
 
 Parsing is the floor of reading an export, so tasks after the first are parsed in batches of
-about ``batch_chars`` characters by orjson, several times faster than the standard library.
-Where one batch ends is guessed from the text between tasks (`boundary_after` learns it from
-the first task) and proven by the parse: orjson reads ``[`` + the batch + ``]`` only if the
-batch is a run of whole JSON values, so a guess that falls inside a string or a nested
-object fails and that stretch is parsed task by task by the standard scanner. A batch is
-also left to the standard scanner where the two parsers would not give the same values:
-integers of 19 digits or more (orjson turns those beyond 64 bits into floats); everything
-else orjson refuses (NaN, Infinity, lone surrogates, nesting beyond 1,024 levels) makes the
-batch fail and go the same way. The tasks, and any refusal, are the same either way; only a
-task nested between about 1,000 and 1,024 levels deep, which the standard scanner refuses
-as too deep, would be read by orjson.
+about ``batch_bytes`` bytes by orjson, several times faster than the standard library, and
+straight from the file's bytes (orjson checks that they are UTF-8). Where one batch ends is
+guessed from the text between tasks (`boundary_after` learns it from the first task) and
+proven by the parse: orjson reads ``[`` + the batch + ``]`` only if the batch is a run of
+whole JSON values, so a guess that falls inside a string or a nested object fails, and the
+text from there is decoded and parsed task by task by the standard scanner until past the
+failed guess. A batch is also left to the standard scanner where the two parsers would not
+give the same values: integers of 19 digits or more (orjson turns those beyond 64 bits into
+floats); everything else orjson refuses (NaN, Infinity, lone surrogates, bytes that are not
+UTF-8, nesting beyond 1,024 levels) makes the batch fail and go the same way. The tasks, and
+any refusal with its line and column, are the same either way; only a task nested between
+about 1,000 and 1,024 levels deep, which the standard scanner refuses as too deep, would be
+read by orjson.
 
 Streaming changes when a problem is found, never which: a file is refused with exactly the
 message `load_export` gives it. When the problem lies after tasks that were already handed
@@ -57,16 +59,27 @@ CHUNK_BYTES = 1 << 20  # 1 MiB of the file at a time
 # JSON's own white space (str.isspace() knows more characters).
 _SPACE = r"[ \t\n\r]*"
 JSON_SPACE = re.compile(_SPACE)
-BATCH_CHARS = 1 << 16  # about this many characters of tasks parsed by one call of orjson
-# Integers orjson might not read as the standard library does (beyond 64 bits) have 19
-# digits or more: found as a run of 19 zeros once every digit is made a zero (two passes in
-# C, where a regular expression takes several times as long).
-ONLY_DIGITS = bytes(ord("0") if byte in b"0123456789" else ord(" ") for byte in range(256))
+BATCH_BYTES = 1 << 16  # about this many bytes of tasks parsed by one call of orjson
+# A batch's bytes with every digit made "0", every UTF-8 continuation byte "c" and every line
+# break "n" (one pass in C): integers orjson might not read as the standard library does
+# (beyond 64 bits, so 19 digits or more) are a run of 19 zeros, the batch's characters are
+# its bytes less the continuation bytes, and its line breaks are counted.
+
+
+def _mark(byte: int) -> int:
+    if 0x30 <= byte <= 0x39:
+        return ord("0")
+    if 0x80 <= byte <= 0xBF:
+        return ord("c")
+    return ord("n") if byte == 0x0A else ord(" ")
+
+
+MARKS = bytes(_mark(byte) for byte in range(256))
 LONG_DIGITS = b"0" * 19
 _KEY = r'"(?:[^"\\]|\\.)*"'
 # The start of a task: its first key and, when that key's value is an integer, the second.
 TASK_HEAD = re.compile(
-    rf"\{{{_SPACE}({_KEY}){_SPACE}:{_SPACE}(?:-?[0-9]+{_SPACE},{_SPACE}({_KEY}){_SPACE}:)?"
+    rf"{_SPACE}\{{{_SPACE}({_KEY}){_SPACE}:{_SPACE}(?:-?[0-9]+{_SPACE},{_SPACE}({_KEY}){_SPACE}:)?"
 )
 # A parse that fails this close to the end of the text read so far may only lack more text:
 # a literal, escape or number cut short (the longest, "-Infinity", has 9 characters).
@@ -85,11 +98,11 @@ class ExportStream:
 
 
 def stream_export(
-    path: str | Path, *, chunk_bytes: int = CHUNK_BYTES, batch_chars: int | None = BATCH_CHARS
+    path: str | Path, *, chunk_bytes: int = CHUNK_BYTES, batch_bytes: int | None = BATCH_BYTES
 ) -> ExportStream:
     """The tasks of an export file as a stream; see the module's documentation.
 
-    ``batch_chars``: the size of the batches parsed by orjson; None parses every task with
+    ``batch_bytes``: the size of the batches parsed by orjson; None parses every task with
     the standard library's scanner (the same tasks, more slowly)."""
     location = Path(path)
     source = str(location)
@@ -101,7 +114,7 @@ def stream_export(
         raise ExportError(f"{location}: is a folder, not an export file") from None
     except OSError as error:
         raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
-    reader = _ListReader(handle, source, max(1, chunk_bytes), batch_chars)
+    reader = _ListReader(handle, source, max(1, chunk_bytes), batch_bytes)
     try:
         is_list = reader.starts_a_list()
     except BaseException:
@@ -114,19 +127,22 @@ def stream_export(
     return ExportStream(source, reader.tasks())
 
 
-def boundary_after(first: str) -> re.Pattern[str] | None:
-    """A pattern for the text between two tasks, learned from the text of the first task:
-    its closing brace, a comma, and the next task's opening brace and first key (and, after
-    an integer value, its second key). In Label Studio's exports tasks start with
-    ``{"id": N, "annotations":``, which annotations and results inside a task do not. None
-    when the first task does not start with a key."""
+def boundary_after(first: str) -> re.Pattern[bytes] | None:
+    """A pattern for the bytes between two tasks, learned from the text of the first task:
+    its closing brace, a comma, and (looked ahead at, so that the match ends where the next
+    task starts) the next task's opening brace and first key and, after an integer value,
+    its second key. In Label Studio's exports tasks start with ``{"id": N, "annotations":``,
+    which annotations and results inside a task do not. None when the first task does not
+    start with a key."""
     head = TASK_HEAD.match(first)
     if head is None:
         return None
-    pattern = rf"\}}{_SPACE},{_SPACE}\{{{_SPACE}{re.escape(head[1])}{_SPACE}:"
+    space = _SPACE.encode()
+    pattern = rb"\{" + space + re.escape(head[1].encode()) + space + b":"
     if head[2] is not None:
-        pattern += rf"{_SPACE}-?[0-9]+{_SPACE},{_SPACE}{re.escape(head[2])}{_SPACE}:"
-    return re.compile(pattern)
+        pattern += space + rb"-?[0-9]+" + space + b"," + space + re.escape(head[2].encode())
+        pattern += space + b":"
+    return re.compile(rb"\}" + space + b"," + space + b"(?=" + pattern + b")")
 
 
 class _Refusal:
@@ -155,13 +171,13 @@ class _ListReader:
     that has none."""
 
     def __init__(
-        self, handle: IO[bytes], source: str, chunk_bytes: int, batch_chars: int | None
+        self, handle: IO[bytes], source: str, chunk_bytes: int, batch_bytes: int | None
     ) -> None:
         self.handle = handle
         self.source = source
         self.chunk_bytes = chunk_bytes
-        self.batch_chars = batch_chars
-        self.boundary: re.Pattern[str] | None = None
+        self.batch_bytes = batch_bytes
+        self.boundary: re.Pattern[bytes] | None = None
         self.scanned_until = 0  # the standard scanner reads the text before this offset
         # The scanner json.loads uses, for one value at a given position of the text.
         decoder: Any = json.JSONDecoder()
@@ -173,18 +189,21 @@ class _ListReader:
         self.line_start = 0
         self.pieces: deque[tuple[int, bool]] = deque()
         self.byte_offset = 0  # bytes of the file read so far
-        self.pending = b""  # the start of a UTF-8 sequence cut by the end of a chunk
-        self.at_end = False
+        # Bytes read and not decoded yet: the start of a UTF-8 sequence cut by the end of a
+        # chunk, or what the batches left to the standard scanner.
+        self.pending = b""
+        self.file_read = False  # every byte of the file has been read
+        self.at_end = False  # ... and decoded into ``text``
 
     # -- reading text --------------------------------------------------------------------
 
     def _read(self, size: int) -> bool:
-        """Append about ``size`` more bytes of the file, as text, dropping what was used;
-        False at the end of the file."""
+        """Append the bytes pending and about ``size`` more bytes of the file, as text,
+        dropping what was used; False when there was nothing more to append."""
         if self.at_end:
             return False
-        raw = self.handle.read(size)
-        self.at_end = not raw
+        raw = b"" if self.file_read else self.handle.read(size)
+        self.file_read = self.at_end = not raw
         if not self.byte_offset and raw.startswith(BOM):
             raw, self.byte_offset = raw[len(BOM) :], len(BOM)
         data = self.pending + raw if self.pending else raw
@@ -201,7 +220,7 @@ class _ListReader:
         self._drop_used()
         self.text = self.text + decoded if self.text else decoded
         self.pieces.append((self.offset + len(self.text), line_breaks > 0))
-        return not self.at_end
+        return bool(decoded) or not self.at_end
 
     def _drop_used(self) -> None:
         used = self.cursor
@@ -298,18 +317,18 @@ class _ListReader:
             return
         first = True
         while True:
-            items, position = ([], position) if first else self._batch(position)
-            if not items:
-                parsed = self._value(position, refusal)
-                if parsed is None:
-                    return
-                item, end = parsed
-                if first and self.batch_chars is not None:
-                    self.boundary = boundary_after(self.text[position:end])
+            if self.boundary is not None and self.offset + position >= self.scanned_until:
+                yield from self._batches(position)
+                position = self._skip_space(self.cursor)
+            parsed = self._value(position, refusal)
+            if parsed is None:
+                return
+            item, position = parsed
+            if first and self.batch_bytes is not None:
+                self.boundary = boundary_after(self.text[self.cursor : position])
                 first = False
-                items, position = [item], end
             self.cursor = position
-            yield from items
+            yield item
             position = self._skip_space(self.cursor)
             character = self.text[position : position + 1]
             if character == "]":
@@ -323,46 +342,74 @@ class _ListReader:
             self.cursor = position + 1
             position = self._skip_space(self.cursor)
 
-    def _batch(self, position: int) -> tuple[list[Any], int]:
-        """The tasks from ``position`` to a guessed boundary about ``batch_chars`` further
-        on, parsed by orjson, and the position after the last. No tasks where the standard
-        scanner is to read on (no boundary found, a guess that the parse disproves, a batch
-        the two parsers might read differently, text already found to be such), and the
-        position where it starts (text that was used may have been dropped meanwhile)."""
-        if self.boundary is None or self.batch_chars is None:
-            return [], position
-        if self.offset + position < self.scanned_until:
-            return [], position
-        position, cut = self._boundary(position)
-        if cut is None:
-            return [], position
-        batch = f"[{self.text[position:cut]}]".encode()
-        if batch.translate(ONLY_DIGITS).find(LONG_DIGITS) < 0:
-            try:
-                return orjson.loads(batch), cut
-            except orjson.JSONDecodeError:
-                pass
-        self.scanned_until = self.offset + cut
-        return [], position
+    # -- batches -------------------------------------------------------------------------
 
-    def _boundary(self, position: int) -> tuple[int, int | None]:
-        """Where the first guessed boundary at least ``batch_chars`` after ``position`` ends
-        the batch (after the closing brace), reading more of the file while the text held is
-        too short; near the end of the file, the last boundary found. Returns ``position``
-        too, which moves when text that was used is dropped."""
-        assert self.boundary is not None and self.batch_chars is not None
+    def _batches(self, position: int) -> Iterator[Any]:
+        """The tasks from the one at ``position`` of the text on, parsed by orjson in
+        batches straight from the file's bytes, for as long as boundaries are found and
+        proven; then the bytes from the next task on are left pending, to be decoded, and the
+        text held is empty."""
+        assert self.boundary is not None and self.batch_bytes is not None
+        data, start = self._undecode(position), 0
         while True:
-            start = position + self.batch_chars
-            match = self.boundary.search(self.text, start) if start < len(self.text) else None
-            if match is not None:
-                return position, match.start() + 1
-            if self.at_end:
+            match = self._boundary(data, start)
+            while match is None and not self.file_read:
+                raw = self.handle.read(max(self.chunk_bytes, len(data) - start))
+                self.file_read = not raw
+                self.byte_offset += len(raw)
+                data, start = data[start:] + raw, 0
+                match = self._boundary(data, start)
+            if match is None:
+                matches = list(self.boundary.finditer(data, start))
+                if not matches:
+                    break
+                match = matches[-1]
+            cut = match.start() + 1
+            marks = data[start : match.end()].translate(MARKS)
+            items = self._parsed(data[start:cut], marks)
+            if items is None:
+                self.scanned_until = self.offset + cut - start - marks.count(b"c", 0, cut - start)
                 break
-            self.cursor = position
-            self._more()
-            position = self.cursor
-        starts = [match.start() for match in self.boundary.finditer(self.text, position)]
-        return position, (starts[-1] + 1 if starts else None)
+            self._advance(marks)
+            start = match.end()
+            yield from items
+        self.pending, self.at_end = data[start:], False
+
+    def _boundary(self, data: bytes, start: int) -> re.Match[bytes] | None:
+        assert self.boundary is not None and self.batch_bytes is not None
+        return self.boundary.search(data, start + self.batch_bytes)
+
+    @staticmethod
+    def _parsed(batch: bytes, marks: bytes) -> list[Any] | None:
+        """The values of a batch, as the standard scanner would read them; None when orjson
+        does not read them or might read them differently."""
+        if marks.find(LONG_DIGITS) >= 0:
+            return None
+        try:
+            return orjson.loads(b"[" + batch + b"]")
+        except orjson.JSONDecodeError:
+            return None
+
+    def _undecode(self, position: int) -> bytes:
+        """The bytes from ``position`` of the text on; the text held is dropped, as if it had
+        not been decoded."""
+        self.cursor = position
+        self._drop_used()
+        rest = self.text
+        self.newlines -= rest.count("\n")
+        self.text = ""
+        self.pieces.clear()
+        data, self.pending = rest.encode() + self.pending, b""
+        return data
+
+    def _advance(self, marks: bytes) -> None:
+        """Count the characters and line breaks of bytes used by a batch."""
+        line_breaks = marks.count(b"n")
+        if line_breaks:
+            last = marks.rfind(b"n")
+            self.line_start = self.offset + last + 1 - marks.count(b"c", 0, last)
+            self.newlines += line_breaks
+        self.offset += len(marks) - marks.count(b"c")
 
     def _value(self, position: int, refusal: _Refusal) -> tuple[Any, int] | None:
         """The JSON value at ``position`` and the position after it, reading more of the

@@ -53,9 +53,9 @@ def read_whole(path: Path) -> tuple:
     return ("read", export.source, export.tasks, export.notes)
 
 
-def read_streamed(path: Path, chunk_bytes: int, batch_chars: int | None = 1 << 16) -> tuple:
+def read_streamed(path: Path, chunk_bytes: int, batch_bytes: int | None = 1 << 16) -> tuple:
     try:
-        export = stream_export(path, chunk_bytes=chunk_bytes, batch_chars=batch_chars)
+        export = stream_export(path, chunk_bytes=chunk_bytes, batch_bytes=batch_bytes)
         return ("read", export.source, list(export.tasks), export.notes)
     except ExportError as error:
         return ("refused", str(error))
@@ -64,9 +64,9 @@ def read_streamed(path: Path, chunk_bytes: int, batch_chars: int | None = 1 << 1
 def assert_read_alike(path: Path, chunk_sizes: tuple[int, ...] = CHUNK_SIZES) -> None:
     whole = read_whole(path)
     for chunk_bytes in chunk_sizes:
-        for batch_chars in BATCH_SIZES:
-            streamed = read_streamed(path, chunk_bytes, batch_chars)
-            assert streamed == whole, f"chunks of {chunk_bytes} bytes, batches of {batch_chars}"
+        for batch_bytes in BATCH_SIZES:
+            streamed = read_streamed(path, chunk_bytes, batch_bytes)
+            assert streamed == whole, f"chunks of {chunk_bytes} bytes, batches of {batch_bytes}"
 
 
 # --- the streaming reader ---------------------------------------------------------------
@@ -92,16 +92,16 @@ def test_every_truncation_of_an_export_is_refused_with_the_same_message(tmp_path
     | st.sampled_from([b"]", b"}", b",", b'"', b"\\", b"\n", b"\xe9", b"\xc3", b"1e", b"tru"]),
     removed=st.integers(min_value=0, max_value=3),
     chunk_bytes=st.sampled_from([1, 3, 16, 1 << 22]),
-    batch_chars=st.sampled_from(BATCH_SIZES),
+    batch_bytes=st.sampled_from(BATCH_SIZES),
 )
 def test_any_corruption_is_read_or_refused_as_the_whole_file_reader_does(
-    tmp_path_factory, position, replacement, removed, chunk_bytes, batch_chars
+    tmp_path_factory, position, replacement, removed, chunk_bytes, batch_bytes
 ):
     data = (FIXTURES / "valid.json").read_bytes()
     at = int(position * len(data))
     path = tmp_path_factory.mktemp("corrupt") / "export.json"
     path.write_bytes(data[:at] + replacement + data[at + removed :])
-    assert read_streamed(path, chunk_bytes, batch_chars) == read_whole(path)
+    assert read_streamed(path, chunk_bytes, batch_bytes) == read_whole(path)
 
 
 # The whole-file reader names the first problem in this order: bytes that are not UTF-8,
@@ -130,10 +130,25 @@ def test_problems_found_late_are_named_as_the_whole_file_reader_names_them(tmp_p
     assert_read_alike(path, (1, 4, 1 << 22))
 
 
-@pytest.mark.parametrize("indent", [None, 2], ids=["one line", "indented"])
+def laid_out(tasks: list, layout: str) -> str:
+    """An export's text: one line, indented, or one task per line; with "ascii", every
+    character beyond ASCII escaped (otherwise written as UTF-8, so characters and bytes
+    differ)."""
+    ascii_only = layout.endswith("ascii")
+    if layout.startswith("line per task"):
+        lines = [json.dumps(task, ensure_ascii=ascii_only) for task in tasks]
+        return "[\n" + ",\n".join(lines) + "\n]\n"
+    indent = 2 if layout.startswith("indented") else None
+    return json.dumps(tasks, indent=indent, ensure_ascii=ascii_only)
+
+
+LAYOUTS = ["one line, ascii", "one line", "indented", "line per task"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("where", [0.3, 0.77, 0.999])
-def test_invalid_json_far_into_a_file_is_placed_by_line_and_column(tmp_path, indent, where):
-    text = json.dumps(list(synthetic_tasks(40, seed=2)), indent=indent)
+def test_invalid_json_far_into_a_file_is_placed_by_line_and_column(tmp_path, layout, where):
+    text = laid_out(list(synthetic_tasks(40, seed=2)), layout)
     at = int(where * len(text))
     path = tmp_path / "export.json"
     path.write_text(text[:at] + "\x01" + text[at:], encoding="utf-8")  # invalid anywhere
@@ -150,13 +165,15 @@ def test_a_task_larger_than_a_chunk_is_read(tmp_path):
 
 
 def test_the_boundary_between_tasks_is_learned_from_the_first_task():
-    boundary = boundary_after('{"id": 1, "annotations": [{"id": 7, "completed_by": 1}]}')
+    boundary = boundary_after('\n  {"id": 1, "annotations": [{"id": 7, "completed_by": 1}]}')
     assert boundary is not None
-    assert boundary.search('}]}, {"id": 2, "annotations": [').start() == 2
-    assert boundary.search('}\n  ,\n  {\n    "id": -3,\n    "annotations": [') is not None
-    assert boundary.search('}, {"id": 8, "completed_by": 1}') is None  # an annotation
-    assert boundary.search('}, {"id": "m2", "annotations": ') is None  # not an integer id
-    assert boundary_after('{"data": {"text": "x"}}').pattern.endswith('"data"[ \\t\\n\\r]*:')
+    found = boundary.search(b'}]}, {"id": 2, "annotations": [')
+    assert found is not None and (found.start(), found.end()) == (2, 5)  # up to the next task
+    assert boundary.search(b'}\n  ,\n  {\n    "id": -3,\n    "annotations": [') is not None
+    assert boundary.search(b'}, {"id": 8, "completed_by": 1}') is None  # an annotation
+    assert boundary.search(b'}, {"id": "m2", "annotations": ') is None  # not an integer id
+    by_data = boundary_after('{"data": {"text": "x"}}')
+    assert by_data is not None and by_data.search(b'}, {"data": {') is not None
     assert boundary_after("{}") is None
 
 
@@ -170,8 +187,10 @@ class CountingLoads:
         return self.loads(data)
 
 
-def test_tasks_after_the_first_are_parsed_in_batches(tmp_path, monkeypatch):
-    path = write_export(tmp_path / "export.json", 300)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_tasks_after_the_first_are_parsed_in_batches(tmp_path, monkeypatch, layout):
+    path = tmp_path / "export.json"
+    path.write_text(laid_out(list(synthetic_tasks(300, seed=3)), layout), encoding="utf-8")
     loads = CountingLoads()
     monkeypatch.setattr(stream.orjson, "loads", loads)
     assert read_streamed(path, 1 << 20) == read_whole(path)
@@ -226,11 +245,11 @@ def peak_bytes_streaming(path: Path, **options) -> int:
     return peak
 
 
-@pytest.mark.parametrize("batch_chars", [None, 1 << 16], ids=["task by task", "in batches"])
-def test_streaming_holds_one_chunk_and_one_batch_not_the_file(tmp_path, batch_chars):
+@pytest.mark.parametrize("batch_bytes", [None, 1 << 16], ids=["task by task", "in batches"])
+def test_streaming_holds_one_chunk_and_one_batch_not_the_file(tmp_path, batch_bytes):
     small = write_export(tmp_path / "small.json", 1500)  # about 9 MB
     large = write_export(tmp_path / "large.json", 6000)  # about 37 MB
-    peaks = [peak_bytes_streaming(path, batch_chars=batch_chars) for path in (small, large)]
+    peaks = [peak_bytes_streaming(path, batch_bytes=batch_bytes) for path in (small, large)]
     # A chunk of 64 KiB, a batch of 64 K characters and its tasks parsed: about 2 MB, and
     # no more for a file four times as large.
     assert max(peaks) < 3 << 20, peaks
