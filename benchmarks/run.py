@@ -8,8 +8,9 @@ tasks with two annotators, some cancelled) is written once into ``--work`` (defa
 benchmarks/out/, not versioned) and reused. Each job (benchmarks/jobs.py) then runs in a
 fresh process, ``--repeat`` times round-robin, for its wall time (median) and peak resident
 memory (largest): stdlib ``json.load`` with and without the garbage collector (the parse
-floor), ``stancepack validate``, validation keeping the whole tables, ``stancepack package``,
-and label_studio_sdk.converter's JSON_MIN conversion (what users run today).
+floor), ``orjson.loads`` (the fastest parse), ``stancepack validate``, validation keeping the
+whole tables, ``stancepack package``, and label_studio_sdk.converter's JSON_MIN conversion
+(what users run today).
 
 ``--stream-sizes`` measures ``stancepack validate`` alone on larger exports, to show that
 its memory does not grow with the export. Start-up of the command line is measured too:
@@ -149,6 +150,29 @@ def startup(work: Path, runs: int) -> list[dict[str, Any]]:
 
 # --- the machine ---------------------------------------------------------------------------
 
+CALIBRATION = (
+    "import json, time\n"
+    "started = time.perf_counter()\n"
+    "total = 0\n"
+    "for number in range(3_000_000):\n    total += number\n"
+    "loop = time.perf_counter() - started\n"
+    "size = 256 << 20\n"
+    "started = time.perf_counter()\n"
+    "block = bytearray(size)\n"
+    "for offset in range(0, size, 4096):\n    block[offset] = 1\n"
+    "touch = time.perf_counter() - started\n"
+    "print(json.dumps({'loop_s': loop, 'page_us': touch / (size // 4096) * 1e6}))\n"
+)
+
+
+def calibration() -> dict[str, float]:
+    """How fast this machine is right now: a pure-Python loop (CPU), and the cost of
+    touching fresh memory (page faults), which dominates jobs that build large heaps."""
+    done = subprocess.run(
+        [sys.executable, "-c", CALIBRATION], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
 
 def machine() -> dict[str, str]:
     cpu = platform.processor() or "unknown CPU"
@@ -191,20 +215,21 @@ def _ratio(value: float, base: float | None) -> str:
 def size_table(sizes: dict[int, dict[str, Any]], files: dict[int, Path]) -> list[str]:
     lines = [
         "| Tasks (file) | Job | Wall time (s) | Peak memory (MB) | Tasks/s "
-        "| × json.load | × json.load, GC off | × converter |",
-        "|---|---|--:|--:|--:|--:|--:|--:|",
+        "| × json.load | × json.load, GC off | × orjson.loads | × converter |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for count, results in sizes.items():
         size = f"{count:,} ({files[count].stat().st_size / 1e6:,.0f} MB)"
         plain = results.get("json-load", {}).get("seconds")
         nogc = results.get("json-load-nogc", {}).get("seconds")
+        fastest = results.get("orjson-load", {}).get("seconds")
         convert = results.get("converter", {}).get("seconds")
         for job, numbers in results.items():
             seconds = numbers["seconds"]
             lines.append(
                 f"| {size} | {job} | {seconds:.2f} | {numbers['peak_mb']:,.0f} "
                 f"| {count / seconds:,.0f} | {_ratio(seconds, plain)} | {_ratio(seconds, nogc)} "
-                f"| {_ratio(seconds, convert)} |"
+                f"| {_ratio(seconds, fastest)} | {_ratio(seconds, convert)} |"
             )
     return lines
 
@@ -301,6 +326,11 @@ def render(
         f"{facts['memory']} of memory, {facts['system']}; Python {facts['python']}; "
         f"{facts['packages']}. Load average at the start (1 / 5 / 15 min): {facts['load']}.",
         "",
+        f"Calibration at the start and at the end of the run: a 3-million-step Python loop "
+        f"took {facts['loop_start']} and {facts['loop_end']} s; touching fresh memory cost "
+        f"{facts['page_start']} and {facts['page_end']} µs per 4 KB page, so that runs on "
+        "different days or machines can be compared.",
+        "",
         f"Wall time is the median of {repeat} runs (each in a fresh process, imports "
         "excluded); peak memory is the largest resident set of those runs (imports included). "
         "Ratios divide a job's wall time by the baseline's: below 1 is faster.",
@@ -363,12 +393,16 @@ def main() -> None:
         parser.error(f"unknown jobs: {', '.join(sorted(unknown))}")
     args.work.mkdir(parents=True, exist_ok=True)
     facts = machine()
+    start = calibration()
     files = {count: export_of(args.work, count) for count in [*args.sizes, *args.stream_sizes]}
     sizes = {count: measure(files[count], jobs, args.repeat, args.work) for count in args.sizes}
     streamed = {
         count: measure(files[count], stream_jobs, 1, args.work) for count in args.stream_sizes
     }
     starts = startup(args.work, args.startup_runs)
+    end = calibration()
+    facts["loop_start"], facts["loop_end"] = f"{start['loop_s']:.2f}", f"{end['loop_s']:.2f}"
+    facts["page_start"], facts["page_end"] = f"{start['page_us']:.1f}", f"{end['page_us']:.1f}"
     section = render(facts, sizes, streamed, starts, files, args.repeat)
     print(section)
     raw = args.work / "results.json"
