@@ -4,8 +4,8 @@
 
 Imports first, then the clock: the job's wall time excludes the imports and pandera's
 first-use set-up (start-up is measured on its own). Prints one JSON line: the job, its wall
-time, the peak resident memory of the process and the resident memory before the work, plus
-job facts (package: seconds per stage; validate: the summary).
+time, the peak resident memory of the process (and of its largest child) and the resident
+memory before the work, plus job facts (package: seconds per stage; validate: the summary).
 
 Jobs:
 
@@ -13,8 +13,10 @@ Jobs:
 - ``json-load-nogc``: the same with the cyclic garbage collector off, as stancepack runs;
 - ``orjson-load``: ``orjson.loads`` of the whole file, collector off (the fastest parse of
   the file into Python objects; the parser stancepack's streaming reader uses);
-- ``validate``: what ``stancepack validate EXPORT`` does after its imports: stream the file,
-  check it in chunks of 10,000 tasks, format the text report;
+- ``validate``: what ``stancepack validate EXPORT`` does after its imports: stream the file
+  (in two halves at once where it is large enough and the machine has two CPUs), check it
+  in chunks, format the text report;
+- ``validate-one-pass``: the same in one pass (``stancepack validate --one-pass``);
 - ``validate-whole``: ``validate_export`` keeping the whole tables (the validation stage of
   ``package``);
 - ``package``: ``package_export`` into a fresh folder (what ``stancepack package`` does);
@@ -42,6 +44,7 @@ JOBS = (
     "json-load-nogc",
     "orjson-load",
     "validate",
+    "validate-one-pass",
     "validate-whole",
     "package",
     "converter",
@@ -54,7 +57,12 @@ def resident_megabytes() -> float:
 
 
 def peak_megabytes() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
+    """The peak resident memory of this process plus that of its largest child (the second
+    half of ``validate``): an upper bound, as pages a child shares with this process count
+    twice."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1e3  # kB on Linux
 
 
 def json_load(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
@@ -96,20 +104,28 @@ def warm_up_validation() -> None:
     validate_export([], load_taxonomy())
 
 
-def validate(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
+def validate(path: Path, work: Path, one_pass: bool = False) -> Callable[[], dict[str, Any]]:
     from stancepack.commands.export import CHUNK_TASKS
     from stancepack.export.checks import validate_export
+    from stancepack.export.halves import HALVES_FROM_BYTES
     from stancepack.export.report import format_text
     from stancepack.schema.taxonomy import load_taxonomy
 
     warm_up_validation()
+    halves_from = None if one_pass else HALVES_FROM_BYTES
 
     def run() -> dict[str, Any]:
-        report = validate_export(path, load_taxonomy(), chunk_tasks=CHUNK_TASKS)
+        report = validate_export(
+            path, load_taxonomy(), chunk_tasks=CHUNK_TASKS, halves_from=halves_from
+        )
         format_text(report)
         return {"summary": report.summary, "chunk_tasks": CHUNK_TASKS}
 
     return run
+
+
+def validate_one_pass(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
+    return validate(path, work, one_pass=True)
 
 
 def validate_whole(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
@@ -177,6 +193,7 @@ PREPARE = {
     "json-load-nogc": json_load_nogc,
     "orjson-load": orjson_load,
     "validate": validate,
+    "validate-one-pass": validate_one_pass,
     "validate-whole": validate_whole,
     "package": package,
     "converter": converter,

@@ -100,29 +100,43 @@ def validate_export(
     fix_utf16_offsets: bool = False,
     gazetteer: Gazetteer | Mapping[str, str] | None = None,
     chunk_tasks: int | None = None,
+    halves_from: int | None = None,
 ) -> ValidationReport:
     """Validate an export against ``taxonomy``: a file (streamed), an export already read
     (`load_export`, `stream_export`) or its tasks.
 
     ``chunk_tasks``: check that many tasks at a time and keep only issues and counts, so
-    that memory is bounded by the chunk; the report then has no tables. Raises `ExportError`
-    when a file cannot be read as a full JSON export; every problem inside the export is an
-    issue of the report."""
-    flattener = Flattener(taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer)
+    that memory is bounded by the chunk; the report then has no tables. ``halves_from``:
+    with ``chunk_tasks``, check a file of at least that many bytes in two halves at once on
+    a machine with two CPUs (`stancepack.export.halves`; None: in one pass). Raises
+    `ExportError` when a file cannot be read as a full JSON export; every problem inside
+    the export is an issue of the report; the report is the same in any case."""
     with _collector_paused():
-        source, notes, tasks = _opened(export)
+        halved = None
+        if chunk_tasks is not None and isinstance(export, str | Path):
+            halved = _checked_in_halves(
+                Path(export), taxonomy, chunk_tasks, halves_from, fix_utf16_offsets, gazetteer
+            )
         tables: Flattened | None = None
-        if chunk_tasks is None:
-            for task in tasks:
-                flattener.add_task(task)
-            tables = flattener.result()
-            found = [*tables.issues, *ordered_table_issues(_table_issues(tables, taxonomy))]
-            counts = tables.counts
+        if halved is not None:
+            source, (found, counts) = str(export), halved
+            issues = found
         else:
-            from stancepack.export.chunks import check_in_chunks
+            flattener = Flattener(
+                taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer
+            )
+            source, notes, tasks = _opened(export)
+            if chunk_tasks is None:
+                for task in tasks:
+                    flattener.add_task(task)
+                tables = flattener.result()
+                found = [*tables.issues, *ordered_table_issues(_table_issues(tables, taxonomy))]
+                counts = tables.counts
+            else:
+                from stancepack.export.chunks import check_in_chunks
 
-            found, counts = check_in_chunks(tasks, flattener, taxonomy, chunk_tasks)
-        issues = [*notes, *found]
+                found, counts = check_in_chunks(tasks, flattener, taxonomy, chunk_tasks)
+            issues = [*notes, *found]
     if strict:
         issues = [_strict(issue) for issue in issues]
     issues.sort(key=lambda issue: issue.order)
@@ -135,6 +149,22 @@ def validate_export(
         strict=strict,
         counts=counts,
     )
+
+
+def _checked_in_halves(
+    path: Path,
+    taxonomy: Taxonomy,
+    chunk_tasks: int,
+    halves_from: int | None,
+    fix_utf16_offsets: bool,
+    gazetteer: Gazetteer | Mapping[str, str] | None,
+) -> tuple[list[Issue], Counts] | None:
+    from stancepack.export.halves import FlattenOptions, can_check_in_halves, check_in_halves
+
+    if not can_check_in_halves(path, halves_from):
+        return None
+    options = FlattenOptions(fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer)
+    return check_in_halves(path, taxonomy, chunk_tasks, options)
 
 
 def _opened(export: Export) -> tuple[str, tuple[Issue, ...], Iterator[Any]]:

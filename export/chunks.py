@@ -41,21 +41,40 @@ def check_in_chunks(
     the counts of the tasks, checked ``chunk_tasks`` tasks at a time."""
     if chunk_tasks < 1:
         raise ValueError(f"chunk_tasks must be at least 1, not {chunk_tasks}")
-    schemas = table_schemas(taxonomy, unique=False)
-    registers = {table: IdRegister(table) for table in UNIQUE_IDS}
-    structural: list[Issue] = []
-    table_issues: list[RankedIssue] = []
+    checks = ChunkChecks(taxonomy)
     for tables in _chunks(tasks, flattener, chunk_tasks):
-        structural.extend(tables.issues)
-        table_issues.extend(_table_issues(tables, taxonomy, schemas))
-        context = RowContext(tables)
-        for register in registers.values():
-            register.add(tables, context)
-    whole = table_schemas(taxonomy)
-    for register in registers.values():
-        table_issues.extend(register.duplicates(taxonomy, whole))
-    issues = [*flattener.file_notes(), *structural, *ordered_table_issues(table_issues)]
+        checks.add(tables)
+    issues = [*flattener.file_notes(), *checks.structural, *checks.finish()]
     return issues, Counts(**flattener.counts)
+
+
+class ChunkChecks:
+    """The checks of each chunk's tables with the pandera schemas, and of ids used twice
+    across chunks; the structural issues of the chunks are kept as they come."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.schemas = table_schemas(taxonomy, unique=False)
+        self.registers = {table: IdRegister(table) for table in UNIQUE_IDS}
+        self.structural: list[Issue] = []
+        self.table_issues: list[RankedIssue] = []
+
+    def add(self, tables: Flattened) -> None:
+        self.structural.extend(tables.issues)
+        self.table_issues.extend(_table_issues(tables, self.taxonomy, self.schemas))
+        context = RowContext(tables)
+        for register in self.registers.values():
+            register.add(tables, context)
+
+    def finish(self) -> list[Issue]:
+        """The table issues of all chunks and those of ids used twice, in report order."""
+        whole = table_schemas(self.taxonomy)
+        duplicates = [
+            ranked
+            for register in self.registers.values()
+            for ranked in register.duplicates(self.taxonomy, whole)
+        ]
+        return ordered_table_issues([*self.table_issues, *duplicates])
 
 
 def _chunks(tasks: Iterable[Any], flattener: Flattener, size: int) -> Iterator[Flattened]:
@@ -110,6 +129,23 @@ class IdRegister:
                 strict=True,
             )
         ]
+
+    def merge(self, later: IdRegister, offset: int) -> None:
+        """Add the ids of a later part of the export, whose first task follows ``offset``
+        tasks, as if they had been added here."""
+        first, repeated = self.first, self.repeated
+        for key, place in later.first.items():
+            for each in later.repeated.get(key, [place]):
+                moved = self._moved(each, offset)
+                earlier = first.setdefault(key, moved)
+                if earlier is not moved:
+                    repeated.setdefault(key, [earlier]).append(moved)
+
+    def _moved(self, place: Any, offset: int) -> Any:
+        if self.table == "articles":
+            return place + offset
+        task_id, task_position, sequence, annotator = place
+        return (task_id, task_position + offset, sequence, annotator)
 
     def duplicates(self, taxonomy: Taxonomy, schemas: dict[str, Any]) -> Iterator[RankedIssue]:
         """An issue for every row of an id seen more than once, ranked as the uniqueness

@@ -86,6 +86,20 @@ TASK_HEAD = re.compile(
 NEAR_END = 16
 
 
+SPLIT_WINDOW = 1 << 22  # bytes searched for a boundary from the middle of a file
+
+
+@dataclass(frozen=True)
+class Split:
+    """A guessed boundary between two tasks: ``cut`` is the byte offset just after the
+    closing brace of the one before, ``start`` the offset of the one after; ``boundary``
+    the pattern it was found with (`boundary_after`)."""
+
+    cut: int
+    start: int
+    boundary: re.Pattern[bytes]
+
+
 @dataclass(frozen=True)
 class ExportStream:
     """The tasks of an export file, handed out one at a time, and notes on how the file's
@@ -98,23 +112,23 @@ class ExportStream:
 
 
 def stream_export(
-    path: str | Path, *, chunk_bytes: int = CHUNK_BYTES, batch_bytes: int | None = BATCH_BYTES
+    path: str | Path,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    batch_bytes: int | None = BATCH_BYTES,
+    split: Split | None = None,
+    decide: Callable[[], bool] | None = None,
 ) -> ExportStream:
     """The tasks of an export file as a stream; see the module's documentation.
 
     ``batch_bytes``: the size of the batches parsed by orjson; None parses every task with
-    the standard library's scanner (the same tasks, more slowly)."""
+    the standard library's scanner (the same tasks, more slowly). ``split`` and ``decide``:
+    where the reader reaches ``split`` as proven, it calls ``decide()`` and, if that says
+    so, hands out no more tasks (the rest are another reader's, `stream_part`)."""
     location = Path(path)
-    source = str(location)
-    try:
-        handle = location.open("rb")
-    except FileNotFoundError:
-        raise ExportError(f"{location}: no such file") from None
-    except IsADirectoryError:
-        raise ExportError(f"{location}: is a folder, not an export file") from None
-    except OSError as error:
-        raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
-    reader = _ListReader(handle, source, max(1, chunk_bytes), batch_bytes)
+    handle = _opened(location)
+    reader = _ListReader(handle, str(location), max(1, chunk_bytes), batch_bytes)
+    reader.split, reader.decide = split, decide
     try:
         is_list = reader.starts_a_list()
     except BaseException:
@@ -124,7 +138,59 @@ def stream_export(
         handle.close()
         export = load_export(location)
         return ExportStream(export.source, iter(export.tasks), export.notes)
-    return ExportStream(source, reader.tasks())
+    return ExportStream(str(location), reader.tasks())
+
+
+def stream_part(
+    path: str | Path, split: Split, *, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[dict[str, Any]]:
+    """The tasks of an export file from ``split.start`` to the end (the second of two
+    parts). Raises `ExportError` for any problem, with no line and column worth reporting:
+    a part with a problem is read again, in order, by the reader of the first part."""
+    location = Path(path)
+    handle = _opened(location)
+    handle.seek(split.start)
+    reader = _ListReader(handle, str(location), max(1, chunk_bytes), BATCH_BYTES)
+    reader.byte_offset, reader.boundary = split.start, split.boundary
+    return reader.tasks(first_number=2)
+
+
+def plan_split(path: str | Path) -> Split | None:
+    """A guessed boundary between two tasks near the middle of an export file, for reading
+    it in two parts; None for a file that is not a list of tasks starting with a key, or
+    where no guess is found near the middle."""
+    location = Path(path)
+    handle = _opened(location)
+    reader = _ListReader(handle, str(location), CHUNK_BYTES, BATCH_BYTES)
+    try:
+        if not reader.starts_a_list():
+            return None
+        next(reader.tasks(), None)  # the first task: the boundary is learned from it
+    except ExportError:
+        return None
+    finally:
+        handle.close()
+    if reader.boundary is None:
+        return None
+    middle = location.stat().st_size // 2
+    with location.open("rb") as part:
+        part.seek(middle)
+        window = part.read(SPLIT_WINDOW)
+    match = reader.boundary.search(window)
+    if match is None:
+        return None
+    return Split(middle + match.start() + 1, middle + match.end(), reader.boundary)
+
+
+def _opened(location: Path) -> IO[bytes]:
+    try:
+        return location.open("rb")
+    except FileNotFoundError:
+        raise ExportError(f"{location}: no such file") from None
+    except IsADirectoryError:
+        raise ExportError(f"{location}: is a folder, not an export file") from None
+    except OSError as error:
+        raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
 
 
 def boundary_after(first: str) -> re.Pattern[bytes] | None:
@@ -179,6 +245,9 @@ class _ListReader:
         self.batch_bytes = batch_bytes
         self.boundary: re.Pattern[bytes] | None = None
         self.scanned_until = 0  # the standard scanner reads the text before this offset
+        self.split: Split | None = None
+        self.decide: Callable[[], bool] | None = None
+        self.stopped_at_split = False
         # The scanner json.loads uses, for one value at a given position of the text.
         decoder: Any = json.JSONDecoder()
         self.scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once
@@ -292,11 +361,12 @@ class _ListReader:
             return True
         return False
 
-    def tasks(self) -> Iterator[dict[str, Any]]:
-        """The tasks of the list, in order; raises `ExportError` as `load_export` would."""
+    def tasks(self, first_number: int = 1) -> Iterator[dict[str, Any]]:
+        """The tasks of the list, in order; raises `ExportError` as `load_export` would.
+        ``first_number``: the number of the first task in the list (2 for a second part)."""
         refusal = _Refusal()
         try:
-            for number, item in enumerate(self._items(refusal), 1):
+            for number, item in enumerate(self._items(refusal), first_number):
                 if not isinstance(item, dict):
                     refusal.note(_Refusal.NOT_A_TASK, not_a_task_error(self.source, number, item))
                 elif number == 1 and is_flat_record(item):
@@ -315,10 +385,12 @@ class _ListReader:
         if position < len(self.text) and self.text[position] == "]":
             self._after_list(position + 1, refusal)
             return
-        first = True
+        first = self.boundary is None
         while True:
             if self.boundary is not None and self.offset + position >= self.scanned_until:
                 yield from self._batches(position)
+                if self.stopped_at_split:
+                    return
                 position = self._skip_space(self.cursor)
             parsed = self._value(position, refusal)
             if parsed is None:
@@ -348,22 +420,26 @@ class _ListReader:
         """The tasks from the one at ``position`` of the text on, parsed by orjson in
         batches straight from the file's bytes, for as long as boundaries are found and
         proven; then the bytes from the next task on are left pending, to be decoded, and the
-        text held is empty."""
+        text held is empty. Stops at the split when ``decide`` says so."""
         assert self.boundary is not None and self.batch_bytes is not None
         data, start = self._undecode(position), 0
+        at = self.byte_offset - len(data)  # the offset of data[0] in the file
         while True:
+            if self.split is not None and at + start == self.split.start and self._stop():
+                break
             match = self._boundary(data, start)
             while match is None and not self.file_read:
                 raw = self.handle.read(max(self.chunk_bytes, len(data) - start))
                 self.file_read = not raw
                 self.byte_offset += len(raw)
-                data, start = data[start:] + raw, 0
+                data, at, start = data[start:] + raw, at + start, 0
                 match = self._boundary(data, start)
             if match is None:
                 matches = list(self.boundary.finditer(data, start))
                 if not matches:
                     break
                 match = matches[-1]
+            match = self._at_split(data, at, start, match)
             cut = match.start() + 1
             marks = data[start : match.end()].translate(MARKS)
             items = self._parsed(data[start:cut], marks)
@@ -374,6 +450,23 @@ class _ListReader:
             start = match.end()
             yield from items
         self.pending, self.at_end = data[start:], False
+
+    def _at_split(
+        self, data: bytes, at: int, start: int, match: re.Match[bytes]
+    ) -> re.Match[bytes]:
+        """The boundary that ends the next batch: the split's, where the batch would
+        otherwise run over it."""
+        split = self.split
+        if split is None or not at + start < split.start <= at + match.end():
+            return match
+        own = self.boundary.match(data, split.cut - 1 - at) if self.boundary else None
+        return own if own is not None and at + own.end() == split.start else match
+
+    def _stop(self) -> bool:
+        """At the split, proven: whether to stop here (``decide``)."""
+        self.split, decide = None, self.decide
+        self.stopped_at_split = decide is not None and decide()
+        return self.stopped_at_split
 
     def _boundary(self, data: bytes, start: int) -> re.Match[bytes] | None:
         assert self.boundary is not None and self.batch_bytes is not None

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import pytest
 
 from stancepack.export.adjudicate import (
     GROUND_TRUTH,
@@ -16,6 +15,12 @@ from stancepack.export.adjudicate import (
     mention_id,
     normalise_relation,
     pool_tasks_by_article,
+)
+from stancepack.export.flatten import (
+    ANNOTATION_COLUMNS,
+    ARTICLE_COLUMNS,
+    MENTION_COLUMNS,
+    RELATION_COLUMNS,
 )
 from stancepack.schema.taxonomy import load_taxonomy
 
@@ -130,69 +135,11 @@ def flat_tables(*annotations: dict[str, Any], tasks: dict[str, dict[str, str]] |
             mention_rows += [{**common, **m} for m in item["marks"]]
             relation_rows += [{**common, **r} for r in item["relations"]]
     return Tables(
-        articles=pd.DataFrame(articles, columns=ARTICLE_COLUMNS),
-        annotations=pd.DataFrame(annotation_rows, columns=ANNOTATION_COLUMNS),
-        mentions=pd.DataFrame(mention_rows, columns=MENTION_COLUMNS),
-        relations=pd.DataFrame(relation_rows, columns=RELATION_COLUMNS),
+        articles=pd.DataFrame(articles, columns=list(ARTICLE_COLUMNS)),
+        annotations=pd.DataFrame(annotation_rows, columns=list(ANNOTATION_COLUMNS)),
+        mentions=pd.DataFrame(mention_rows, columns=list(MENTION_COLUMNS)),
+        relations=pd.DataFrame(relation_rows, columns=list(RELATION_COLUMNS)),
     )
-
-
-ARTICLE_COLUMNS = [
-    "task_id",
-    "article_id",
-    "story_id",
-    "title",
-    "source",
-    "published",
-    "url",
-    "text",
-    "text_sha256",
-]
-ANNOTATION_COLUMNS = [
-    "annotation_id",
-    "task_id",
-    "article_id",
-    "kind",
-    "annotator",
-    "annotator_id",
-    "model_version",
-    "created_at",
-    "updated_at",
-    "lead_time",
-    "was_cancelled",
-    "ground_truth",
-    "n_results",
-]
-MENTION_COLUMNS = [
-    "annotation_id",
-    "task_id",
-    "article_id",
-    "region_id",
-    "start",
-    "end",
-    "text",
-    "actor_type",
-    "stance",
-    "roles",
-    "actor_name",
-]
-RELATION_COLUMNS = [
-    "annotation_id",
-    "task_id",
-    "article_id",
-    "from_region",
-    "to_region",
-    "label",
-    "direction",
-]
-
-
-def test_builder_columns_match_the_flatten_contract():
-    flatten = pytest.importorskip("stancepack.export.flatten")
-    assert tuple(ARTICLE_COLUMNS) == flatten.ARTICLE_COLUMNS
-    assert tuple(ANNOTATION_COLUMNS) == flatten.ANNOTATION_COLUMNS
-    assert tuple(MENTION_COLUMNS) == flatten.MENTION_COLUMNS
-    assert tuple(RELATION_COLUMNS) == flatten.RELATION_COLUMNS
 
 
 # --- Helpers over the result ----------------------------------------------------------------

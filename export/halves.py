@@ -1,0 +1,234 @@
+"""Validating a large export in two halves at once, one per CPU, with the report of one pass.
+
+Reading, flattening and checking an export is work in plain Python, one task after another,
+so a second CPU is of no use to one pass through the file. `check_in_halves` cuts the file
+near the middle, at a boundary between tasks (`stancepack.export.stream.plan_split`), and
+checks the second half in a forked process while this one checks the first, both in chunks
+(`stancepack.export.chunks`). Then the second half's findings are moved after the first's:
+its task positions shifted by the first half's task count, its ids added to the first
+half's id registers, its counts added.
+
+The report must be the one a single pass gives, so the second half's findings are used only
+where they are sure to be the same:
+
+- the first half's reader proves the cut, by reaching it from the start of the file at the
+  end of a task (a guess inside a task, in a nested object, never is);
+- the second half's reader found nothing to refuse (a refusal names a line and a column,
+  which only a reader from the start of the file knows);
+- no task of the second half is named by its position (a task without an id);
+- no article of the second half also appears in the first with another text, or with two
+  texts in the second (a conflict is reported against the article's first text).
+
+Otherwise the first half's reader simply reads on to the end of the file, as in one pass,
+and the second process's work is dropped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from stancepack.annotate.gazetteer import Gazetteer
+from stancepack.errors import ExportError
+from stancepack.export.checks import RankedIssue
+from stancepack.export.chunks import ChunkChecks, IdRegister, _chunks
+from stancepack.export.flatten import Counts, Flattener
+from stancepack.export.issues import Issue
+from stancepack.export.stream import Split, plan_split, stream_export, stream_part
+from stancepack.schema.taxonomy import Taxonomy
+
+# Files smaller than this are checked in one pass: forking and merging would cost more
+# than the second CPU saves.
+HALVES_FROM_BYTES = 32 << 20
+# Issues whose text names a task by its position in the file.
+NAMED_BY_POSITION = frozenset({"missing-task-id", "bad-task"})
+CONFLICT = "article-text-conflict"
+
+
+@dataclass(frozen=True)
+class FlattenOptions:
+    fix_utf16_offsets: bool = False
+    gazetteer: Gazetteer | Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Half:
+    """What checking the second half found, with task positions counted from its start."""
+
+    structural: list[Issue]
+    table_issues: list[RankedIssue]
+    registers: dict[str, IdRegister]
+    counts: dict[str, int]
+    pre_1_0_tasks: int
+    prediction_ids_only: int
+    article_texts: dict[str, tuple[str, str]]
+
+
+def can_check_in_halves(path: Path, halves_from: int | None) -> bool:
+    """Whether ``path`` is large enough (``halves_from`` bytes; None: never) and the machine
+    has a second CPU for this process and can fork."""
+    if halves_from is None or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    try:
+        return cpus > 1 and path.stat().st_size >= halves_from
+    except OSError:
+        return False
+
+
+def check_in_halves(
+    path: Path, taxonomy: Taxonomy, chunk_tasks: int, options: FlattenOptions
+) -> tuple[list[Issue], Counts] | None:
+    """The issues and counts of the export at ``path`` (as `check_in_chunks` gives them),
+    the second half checked in another process; None when the file cannot be cut (the
+    caller checks it in one pass)."""
+    split = plan_split(path)
+    if split is None:
+        return None
+    flattener = Flattener(taxonomy, **vars(options))
+    checks = ChunkChecks(taxonomy)
+    second = SecondHalf(path, split, taxonomy, chunk_tasks, options)
+    taken: list[Half] = []
+
+    def decide() -> bool:
+        half = second.result()
+        if half is not None and mergeable(half, flattener):
+            taken.append(half)
+        return bool(taken)
+
+    try:
+        stream = stream_export(path, split=split, decide=decide)
+        for tables in _chunks(stream.tasks, flattener, chunk_tasks):
+            checks.add(tables)
+    finally:
+        second.close()
+    if taken:
+        merge(taken[0], flattener, checks)
+    issues = [*flattener.file_notes(), *checks.structural, *checks.finish()]
+    return issues, Counts(**flattener.counts)
+
+
+def mergeable(half: Half, first: Flattener) -> bool:
+    """Whether the second half's findings are those a single pass would make (see the
+    module's documentation); ``first`` has read the first half."""
+    if any(issue.code in NAMED_BY_POSITION for issue in half.structural):
+        return False
+    conflicted = {issue.value for issue in half.structural if issue.code == CONFLICT}
+    texts = first.article_texts
+    for article_id, (digest, _) in half.article_texts.items():
+        earlier = texts.get(article_id)
+        if earlier is not None and (earlier[0] != digest or article_id in conflicted):
+            return False
+    return True
+
+
+def merge(half: Half, first: Flattener, checks: ChunkChecks) -> None:
+    """Add the second half's findings to the first half's, as found after its tasks."""
+    offset = first.counts["tasks"]
+    checks.structural.extend(moved(issue, offset) for issue in half.structural)
+    checks.table_issues.extend(
+        RankedIssue(moved(ranked.issue, offset), ranked.rank) for ranked in half.table_issues
+    )
+    for table, register in checks.registers.items():
+        register.merge(half.registers[table], offset)
+    for name, count in half.counts.items():
+        first.counts[name] += count
+    first.pre_1_0_tasks += half.pre_1_0_tasks
+    first.prediction_ids_only += half.prediction_ids_only
+
+
+def moved(issue: Issue, offset: int) -> Issue:
+    """An issue of the second half, its task position shifted by ``offset`` (an order of
+    (0,) places an issue in no task)."""
+    if not issue.order or issue.order[0] == 0:
+        return issue
+    return replace(issue, order=(issue.order[0] + offset, *issue.order[1:]))
+
+
+class SecondHalf:
+    """The second half of the file, checked in a forked process."""
+
+    def __init__(
+        self,
+        path: Path,
+        split: Split,
+        taxonomy: Taxonomy,
+        chunk_tasks: int,
+        options: FlattenOptions,
+    ) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_check_second_half,
+            args=(theirs, path, split, taxonomy, chunk_tasks, options),
+            name="stancepack-second-half",
+            daemon=True,
+        )
+        self.process.start()
+        theirs.close()
+
+    def result(self) -> Half | None:
+        """The findings; None when the second half had something to refuse."""
+        try:
+            outcome, value = self.connection.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the process checking the second half ended (exit code {self.process.exitcode})"
+            ) from None
+        if outcome == "failed":
+            raise RuntimeError(f"checking the second half failed:\n{value}")
+        return value
+
+    def close(self) -> None:
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _check_second_half(
+    connection: Connection,
+    path: Path,
+    split: Split,
+    taxonomy: Taxonomy,
+    chunk_tasks: int,
+    options: FlattenOptions,
+) -> None:
+    """The forked process: check the tasks after ``split`` and send back a `Half` (None
+    for a refusal)."""
+    try:
+        connection.send(("done", second_half(path, split, taxonomy, chunk_tasks, options)))
+    except BaseException:
+        connection.send(("failed", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def second_half(
+    path: Path, split: Split, taxonomy: Taxonomy, chunk_tasks: int, options: FlattenOptions
+) -> Half | None:
+    """Check the tasks after ``split``; None when the part has something to refuse."""
+    flattener = Flattener(taxonomy, **vars(options))
+    checks = ChunkChecks(taxonomy)
+    try:
+        for tables in _chunks(stream_part(path, split), flattener, chunk_tasks):
+            checks.add(tables)
+    except ExportError:
+        return None
+    return Half(
+        structural=checks.structural,
+        table_issues=checks.table_issues,
+        registers=checks.registers,
+        counts=flattener.counts,
+        pre_1_0_tasks=flattener.pre_1_0_tasks,
+        prediction_ids_only=flattener.prediction_ids_only,
+        article_texts=flattener.article_texts,
+    )
