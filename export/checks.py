@@ -117,26 +117,16 @@ def validate_export(
             halved = _checked_in_halves(
                 Path(export), taxonomy, chunk_tasks, halves_from, fix_utf16_offsets, gazetteer
             )
-        tables: Flattened | None = None
         if halved is not None:
-            source, (found, counts) = str(export), halved
-            issues = found
+            source, tables = str(export), None
+            issues, counts = halved
         else:
             flattener = Flattener(
                 taxonomy, fix_utf16_offsets=fix_utf16_offsets, gazetteer=gazetteer
             )
-            source, notes, tasks = _opened(export)
-            if chunk_tasks is None:
-                for task in tasks:
-                    flattener.add_task(task)
-                tables = flattener.result()
-                found = [*tables.issues, *ordered_table_issues(_table_issues(tables, taxonomy))]
-                counts = tables.counts
-            else:
-                from stancepack.export.chunks import check_in_chunks
-
-                found, counts = check_in_chunks(tasks, flattener, taxonomy, chunk_tasks)
-            issues = [*notes, *found]
+            source, issues, counts, tables = _checked_in_one_pass(
+                export, flattener, taxonomy, chunk_tasks
+            )
     if strict:
         issues = [_strict(issue) for issue in issues]
     issues.sort(key=lambda issue: issue.order)
@@ -149,6 +139,23 @@ def validate_export(
         strict=strict,
         counts=counts,
     )
+
+
+def _checked_in_one_pass(
+    export: Export, flattener: Flattener, taxonomy: Taxonomy, chunk_tasks: int | None
+) -> tuple[str, list[Issue], Counts, Flattened | None]:
+    """The source, issues, counts and (unless checked in chunks) tables of an export."""
+    source, notes, tasks = _opened(export)
+    if chunk_tasks is not None:
+        from stancepack.export.chunks import check_in_chunks
+
+        found, counts = check_in_chunks(tasks, flattener, taxonomy, chunk_tasks)
+        return source, [*notes, *found], counts, None
+    for task in tasks:
+        flattener.add_task(task)
+    tables = flattener.result()
+    found = [*tables.issues, *ordered_table_issues(_table_issues(tables, taxonomy))]
+    return source, [*notes, *found], tables.counts, tables
 
 
 def _checked_in_halves(
