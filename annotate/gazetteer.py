@@ -17,10 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stancepack.errors import StancepackError
 from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
+from stancepack.yamlfile import read_yaml
 
 ENTRY_KEYS = ("name", "type", "affiliation", "aliases", "demonyms", "wikidata")
 REQUIRED_KEYS = ("name", "type", "aliases")
@@ -97,7 +96,7 @@ def load_gazetteer(path: str | Path, taxonomy: Taxonomy | None = None) -> Gazett
     """Load and validate a gazetteer file against ``taxonomy`` (default: the packaged one)."""
     taxonomy = taxonomy or load_taxonomy()
     where = str(path)
-    raw = _read_yaml(Path(path))
+    raw = read_yaml(Path(path), GazetteerError, "gazetteer")
     if not isinstance(raw, dict) or not isinstance(raw.get("actors"), list):
         raise GazetteerError(f"{where}: expected a mapping with an 'actors' list at the top level")
     unknown = sorted(key for key in raw if key != "actors")
@@ -112,19 +111,6 @@ def load_gazetteer(path: str | Path, taxonomy: Taxonomy | None = None) -> Gazett
     _check_unique_forms(actors, where)
     _check_affiliations(actors, where)
     return Gazetteer(actors=actors, source=where)
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GazetteerError(f"{path}: no such gazetteer file") from None
-    except UnicodeDecodeError:
-        raise GazetteerError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise GazetteerError(f"{path}: not valid YAML{place}") from None
 
 
 def _actor(entry: Any, where: str, taxonomy: Taxonomy) -> Actor:

@@ -15,9 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stancepack.errors import TaxonomyError
+from stancepack.yamlfile import read_yaml
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 
@@ -107,7 +106,7 @@ def _default_taxonomy() -> Taxonomy:
 
 
 def _load(path: Path) -> Taxonomy:
-    raw = _read_yaml(path)
+    raw = read_yaml(path, TaxonomyError, "taxonomy")
     where = str(path)
     if not isinstance(raw, dict):
         raise TaxonomyError(f"{where}: expected a mapping at the top level")
@@ -120,19 +119,6 @@ def _load(path: Path) -> Taxonomy:
         source=where,
         **vocabularies,
     )
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TaxonomyError(f"{path}: no such taxonomy file") from None
-    except UnicodeDecodeError:
-        raise TaxonomyError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise TaxonomyError(f"{path}: not valid YAML{place}") from None
 
 
 def _text(raw: dict[str, Any], key: str, where: str) -> str:
