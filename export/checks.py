@@ -105,10 +105,11 @@ def validate_export(
     """Validate an export against ``taxonomy``: a file (streamed), an export already read
     (`load_export`, `stream_export`) or its tasks.
 
-    ``chunk_tasks``: check that many tasks at a time and keep only issues and counts, so
-    that memory is bounded by the chunk; the report then has no tables. ``halves_from``:
+    ``chunk_tasks``: check that many tasks at a time and keep only issues, counts and a few
+    values per task, so that memory is bounded by the chunk, not the file; the report then
+    has no tables. ``halves_from``:
     with ``chunk_tasks``, check a file of at least that many bytes in two halves at once on
-    a machine with two CPUs (`stancepack.export.halves`; None: in one pass). Raises
+    Linux with two CPUs (`stancepack.export.halves`; None: in one pass). Raises
     `ExportError` when a file cannot be read as a full JSON export; every problem inside
     the export is an issue of the report; the report is the same in any case."""
     with _collector_paused():

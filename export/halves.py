@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -70,16 +71,13 @@ class Half:
 
 
 def can_check_in_halves(path: Path, halves_from: int | None) -> bool:
-    """Whether ``path`` is large enough (``halves_from`` bytes; None: never) and the machine
-    has a second CPU for this process and can fork."""
-    if halves_from is None or "fork" not in multiprocessing.get_all_start_methods():
+    """Whether ``path`` is large enough (``halves_from`` bytes; None: never) and this is
+    Linux (where forking a process that has imported pandas and pyarrow is safe) with a
+    second CPU for this process."""
+    if halves_from is None or not sys.platform.startswith("linux"):
         return False
     try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    try:
-        return cpus > 1 and path.stat().st_size >= halves_from
+        return len(os.sched_getaffinity(0)) > 1 and path.stat().st_size >= halves_from
     except OSError:
         return False
 

@@ -39,7 +39,7 @@ CHUNK_TASKS = 5_000
     "--one-pass",
     is_flag=True,
     help="Check a large export in one pass, on one CPU (by default its two halves are "
-    "checked at once where the machine has two CPUs; the report is the same).",
+    "checked at once on Linux with two CPUs; the report is the same).",
 )
 @click.pass_context
 def validate(
