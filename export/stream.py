@@ -1,26 +1,32 @@
 """Reading a Label Studio export file task by task, in bounded memory.
 
 `stream_export` hands out the tasks of an export file one at a time. A file whose JSON value
-is a list is read in chunks of ``chunk_bytes`` and each task is parsed, by the standard
-library's own JSON scanner, as soon as the text holding it has been read: memory holds one
-chunk and one batch of tasks, never the whole file or all its parsed tasks. Any other file (a
-single task object, an annotation file, anything refused) is small or wrong and is read whole
-by `stancepack.export.reader`.
+is a list is read in chunks of ``chunk_bytes`` and each task is parsed as soon as the bytes
+holding it have been read: memory holds one chunk and one batch of tasks, never the whole
+file or all its parsed tasks. Any other file (a single task object, an annotation file,
+anything refused) is small or wrong and is read whole by `stancepack.export.reader`.
 
-Parsing is the floor of reading an export, so tasks after the first are parsed in batches of
-about ``batch_bytes`` bytes by orjson, several times faster than the standard library, and
-straight from the file's bytes (orjson checks that they are UTF-8). Where one batch ends is
-guessed from the text between tasks (`boundary_after` learns it from the first task) and
-proven by the parse: orjson reads ``[`` + the batch + ``]`` only if the batch is a run of
-whole JSON values, so a guess that falls inside a string or a nested object fails, and the
-text from there is decoded and parsed task by task by the standard scanner until past the
-failed guess. A batch is also left to the standard scanner where the two parsers would not
-give the same values: integers of 19 digits or more (orjson turns those beyond 64 bits into
-floats); everything else orjson refuses (NaN, Infinity, lone surrogates, bytes that are not
-UTF-8, nesting beyond 1,024 levels) makes the batch fail and go the same way. The tasks, and
-any refusal with its line and column, are the same either way; only a task nested between
-about 1,000 and 1,024 levels deep, which the standard scanner refuses as too deep, would be
-read by orjson.
+Parsing is the floor of reading an export. The first task is parsed by the standard
+library's JSON scanner; the tasks after it in batches of about ``batch_bytes`` bytes by
+orjson, several times faster, straight from the file's bytes (orjson checks that they are
+UTF-8). Where a batch ends is guessed from the text between tasks (`boundary_after` learns
+it from the first task) and proven by the parse: orjson reads ``[`` + the batch + ``]`` only
+if the batch is a run of whole JSON values, so a guess that falls inside a task (in a nested
+object) fails, and the text from there is decoded and parsed task by task by the standard
+scanner until past the failed guess. A batch also goes to the standard scanner where the two
+parsers would not give the same values: integers of 19 digits or more (orjson turns those
+beyond 64 bits into floats); everything else orjson refuses (NaN, Infinity, lone surrogates,
+bytes that are not UTF-8, nesting beyond 1,024 levels) makes the batch fail and go the same
+way. The tasks, and any refusal with its line and column, are the same either way; only a
+task nested between about 1,000 and 1,024 levels deep, which the standard scanner refuses
+as too deep, would be read by orjson.
+
+A large file can be read in two parts at once (`stancepack.export.halves`): `plan_split`
+guesses a boundary between tasks near the middle, `stream_part` reads the tasks after it,
+and `stream_export` given the `Split` reads the tasks before it. Only that reader can prove
+the guess, by reaching it from the start of the file at the end of a task (a batch is cut
+there, or the standard scanner reads up to it); there it asks ``decide`` whether to stop.
+A guess inside a task is never reached so, and the reader reads on to the end.
 
 Streaming changes when a problem is found, never which: a file is refused with exactly the
 message `load_export` gives it. When the problem lies after tasks that were already handed
