@@ -119,7 +119,7 @@ def validate_export(
                 Path(export), taxonomy, chunk_tasks, halves_from, fix_utf16_offsets, gazetteer
             )
         if halved is not None:
-            source, tables = str(export), None
+            source, tables = str(Path(export)), None
             issues, counts = halved
         else:
             flattener = Flattener(

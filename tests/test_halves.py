@@ -211,6 +211,16 @@ def test_a_failure_in_the_second_half_is_not_hidden(tmp_path, monkeypatch):
         validate_export(path, TAXONOMY, chunk_tasks=7, halves_from=0)
 
 
+def test_the_report_names_the_file_as_one_pass_does(tmp_path, monkeypatch, merges):
+    write_export(tmp_path / "export.json", 60, seed=4)
+    monkeypatch.chdir(tmp_path)
+    name = "./export.json"  # a path as typed
+    halved = validate_export(name, TAXONOMY, chunk_tasks=7, halves_from=0)
+    one_pass = validate_export(name, TAXONOMY, chunk_tasks=7)
+    assert halved.source == one_pass.source == "export.json"
+    assert merges.count == 1
+
+
 def test_small_files_and_single_cpus_are_checked_in_one_pass(tmp_path, monkeypatch):
     path = write_export(tmp_path / "export.json", 10)
     assert halves.can_check_in_halves(path, 0)
