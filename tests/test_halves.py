@@ -91,6 +91,18 @@ def test_an_export_with_problems_in_both_halves_gets_the_one_pass_report(
         assert code in text
 
 
+def test_notes_on_the_file_count_the_tasks_of_both_halves(tmp_path, problems, merges):
+    for task in problems[5], problems[52]:
+        task["completions"] = task.pop("annotations")  # the pre-1.0 key
+    for task in problems[6], problems[53], problems[54]:
+        task["predictions"] = [17, 18]  # predictions by id only
+    path = write_tasks(tmp_path / "export.json", problems)
+    text, _ = assert_same_in_halves(path)
+    assert merges.count == 1
+    assert "completions' key holds the annotations of 2 tasks" in text
+    assert "6 predictions given by id only" in text
+
+
 def test_an_article_in_both_halves_with_one_text_is_merged(tmp_path, problems, merges):
     problems[50]["data"]["article_id"] = problems[5]["data"]["article_id"] = "shared"
     problems[50]["data"]["text"] = problems[5]["data"]["text"]
