@@ -73,8 +73,10 @@ class Half:
 def can_check_in_halves(path: Path, halves_from: int | None) -> bool:
     """Whether ``path`` is large enough (``halves_from`` bytes; None: never) and this is
     Linux (where forking a process that has imported pandas and pyarrow is safe) with a
-    second CPU for this process."""
+    second CPU for this process, which may start one (a daemon process may not)."""
     if halves_from is None or not sys.platform.startswith("linux"):
+        return False
+    if multiprocessing.current_process().daemon:
         return False
     try:
         return len(os.sched_getaffinity(0)) > 1 and path.stat().st_size >= halves_from

@@ -8,6 +8,7 @@ the one taken."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,17 @@ def test_small_files_and_single_cpus_are_checked_in_one_pass(tmp_path, monkeypat
     assert not halves.can_check_in_halves(path, None)
     monkeypatch.setattr(halves.os, "sched_getaffinity", lambda pid: {0})
     assert not halves.can_check_in_halves(path, 0)
+
+
+def check_in_a_daemon(path: Path, answer) -> None:
+    answer.put(halves.can_check_in_halves(path, 0))
+
+
+def test_a_daemon_process_checks_in_one_pass(tmp_path):
+    path = write_export(tmp_path / "export.json", 10)
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    daemon = context.Process(target=check_in_a_daemon, args=(path, answer), daemon=True)
+    daemon.start()
+    daemon.join()
+    assert answer.get(timeout=10) is False
