@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from stancepack.annotate.gazetteer import Gazetteer
 from stancepack.errors import ExportError
@@ -203,11 +205,19 @@ def _check_second_half(
     options: FlattenOptions,
 ) -> None:
     """The forked process: check the tasks after ``split`` and send back a `Half` (None
-    for a refusal)."""
+    for a refusal). An interrupt is the first process's to handle: it ends this one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        connection.send(("done", second_half(path, split, taxonomy, chunk_tasks, options)))
+        outcome: tuple[str, Any] = (
+            "done",
+            second_half(path, split, taxonomy, chunk_tasks, options),
+        )
     except BaseException:
-        connection.send(("failed", traceback.format_exc()))
+        outcome = ("failed", traceback.format_exc())
+    try:
+        connection.send(outcome)
+    except OSError:  # the first process has stopped listening
+        pass
     finally:
         connection.close()
 
