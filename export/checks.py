@@ -113,13 +113,14 @@ def validate_export(
     `ExportError` when a file cannot be read as a full JSON export; every problem inside
     the export is an issue of the report; the report is the same in any case."""
     with _collector_paused():
-        halved = None
+        halved, path = None, None
         if chunk_tasks is not None and isinstance(export, str | Path):
+            path = Path(export)
             halved = _checked_in_halves(
-                Path(export), taxonomy, chunk_tasks, halves_from, fix_utf16_offsets, gazetteer
+                path, taxonomy, chunk_tasks, halves_from, fix_utf16_offsets, gazetteer
             )
         if halved is not None:
-            source, tables = str(Path(export)), None
+            source, tables = str(path), None
             issues, counts = halved
         else:
             flattener = Flattener(

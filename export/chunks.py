@@ -42,7 +42,7 @@ def check_in_chunks(
     if chunk_tasks < 1:
         raise ValueError(f"chunk_tasks must be at least 1, not {chunk_tasks}")
     checks = ChunkChecks(taxonomy)
-    for tables in _chunks(tasks, flattener, chunk_tasks):
+    for tables in chunks_of(tasks, flattener, chunk_tasks):
         checks.add(tables)
     issues = [*flattener.file_notes(), *checks.structural, *checks.finish()]
     return issues, Counts(**flattener.counts)
@@ -77,7 +77,7 @@ class ChunkChecks:
         return ordered_table_issues([*self.table_issues, *duplicates])
 
 
-def _chunks(tasks: Iterable[Any], flattener: Flattener, size: int) -> Iterator[Flattened]:
+def chunks_of(tasks: Iterable[Any], flattener: Flattener, size: int) -> Iterator[Flattened]:
     """The tables of each ``size`` tasks, flattened one task at a time (so only one parsed
     task is held at once)."""
     pending = 0

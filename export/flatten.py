@@ -104,6 +104,12 @@ DTYPES = {
 
 ANNOTATION = "annotation"
 PREDICTION = "prediction"
+# Issue codes other modules look for: tasks named by their position in the file (a task
+# that is not an object, a task without an id), and an article with two texts.
+BAD_TASK = "bad-task"
+MISSING_TASK_ID = "missing-task-id"
+NAMED_BY_POSITION = frozenset({BAD_TASK, MISSING_TASK_ID})
+ARTICLE_TEXT_CONFLICT = "article-text-conflict"
 # Result types stancepack reads; any other type belongs to another kind of project.
 SPAN_TYPE = "labels"
 PER_REGION_TYPES = ("choices", "textarea")
@@ -253,7 +259,7 @@ class Flattener:
         if not isinstance(raw, dict):
             self._issue(
                 ERROR,
-                "bad-task",
+                BAD_TASK,
                 f"task {position} is {type_name(raw)}, not a task object",
                 order=(position,),
                 task_id=f"task-{position}",
@@ -320,7 +326,7 @@ class Flattener:
         if earlier[0] != digest:
             task.issue(
                 ERROR,
-                "article-text-conflict",
+                ARTICLE_TEXT_CONFLICT,
                 f"article {task.article_id} has a different text in task {earlier[1]} "
                 f"(sha256 {earlier[0][:12]} there, {digest[:12]} here)",
                 field="article_id",
@@ -1101,7 +1107,7 @@ class TaskContext:
         raw_id = raw.get("id")
         if raw_id is None or raw_id == "":
             self.task_id = f"task-{position}"
-            self.issue(WARNING, "missing-task-id", f"task has no id; called {self.task_id}")
+            self.issue(WARNING, MISSING_TASK_ID, f"task has no id; called {self.task_id}")
         else:
             self.task_id = raw_id if type(raw_id) is str else show_value(raw_id)
         self.data = self._data(raw)

@@ -39,8 +39,13 @@ from typing import Any
 from stancepack.annotate.gazetteer import Gazetteer
 from stancepack.errors import ExportError
 from stancepack.export.checks import RankedIssue
-from stancepack.export.chunks import ChunkChecks, IdRegister, _chunks
-from stancepack.export.flatten import Counts, Flattener
+from stancepack.export.chunks import ChunkChecks, IdRegister, chunks_of
+from stancepack.export.flatten import (
+    ARTICLE_TEXT_CONFLICT,
+    NAMED_BY_POSITION,
+    Counts,
+    Flattener,
+)
 from stancepack.export.issues import Issue
 from stancepack.export.stream import Split, plan_split, stream_export, stream_part
 from stancepack.schema.taxonomy import Taxonomy
@@ -48,9 +53,6 @@ from stancepack.schema.taxonomy import Taxonomy
 # Files smaller than this are checked in one pass: forking and merging would cost more
 # than the second CPU saves.
 HALVES_FROM_BYTES = 32 << 20
-# Issues whose text names a task by its position in the file.
-NAMED_BY_POSITION = frozenset({"missing-task-id", "bad-task"})
-CONFLICT = "article-text-conflict"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def check_in_halves(
 
     try:
         stream = stream_export(path, split=split, decide=decide)
-        for tables in _chunks(stream.tasks, flattener, chunk_tasks):
+        for tables in chunks_of(stream.tasks, flattener, chunk_tasks):
             checks.add(tables)
     finally:
         second.close()
@@ -123,7 +125,7 @@ def mergeable(half: Half, first: Flattener) -> bool:
     module's documentation); ``first`` has read the first half."""
     if any(issue.code in NAMED_BY_POSITION for issue in half.structural):
         return False
-    conflicted = {issue.value for issue in half.structural if issue.code == CONFLICT}
+    conflicted = {issue.value for issue in half.structural if issue.code == ARTICLE_TEXT_CONFLICT}
     texts = first.article_texts
     for article_id, (digest, _) in half.article_texts.items():
         earlier = texts.get(article_id)
@@ -229,7 +231,7 @@ def second_half(
     flattener = Flattener(taxonomy, **vars(options))
     checks = ChunkChecks(taxonomy)
     try:
-        for tables in _chunks(stream_part(path, split), flattener, chunk_tasks):
+        for tables in chunks_of(stream_part(path, split), flattener, chunk_tasks):
             checks.add(tables)
     except ExportError:
         return None
