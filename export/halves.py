@@ -62,6 +62,17 @@ class FlattenOptions:
 
 
 @dataclass(frozen=True)
+class Part:
+    """The second half to check: the file, where it starts, and how to check it."""
+
+    path: Path
+    split: Split
+    taxonomy: Taxonomy
+    chunk_tasks: int
+    options: FlattenOptions
+
+
+@dataclass(frozen=True)
 class Half:
     """What checking the second half found, with task positions counted from its start."""
 
@@ -99,7 +110,7 @@ def check_in_halves(
         return None
     flattener = Flattener(taxonomy, **vars(options))
     checks = ChunkChecks(taxonomy)
-    second = SecondHalf(path, split, taxonomy, chunk_tasks, options)
+    second = SecondHalf(Part(path, split, taxonomy, chunk_tasks, options))
     taken: list[Half] = []
 
     def decide() -> bool:
@@ -160,19 +171,12 @@ def moved(issue: Issue, offset: int) -> Issue:
 class SecondHalf:
     """The second half of the file, checked in a forked process."""
 
-    def __init__(
-        self,
-        path: Path,
-        split: Split,
-        taxonomy: Taxonomy,
-        chunk_tasks: int,
-        options: FlattenOptions,
-    ) -> None:
+    def __init__(self, part: Part) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, theirs = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_check_second_half,
-            args=(theirs, path, split, taxonomy, chunk_tasks, options),
+            args=(theirs, part),
             name="stancepack-second-half",
             daemon=True,
         )
@@ -198,21 +202,14 @@ class SecondHalf:
         self.process.join()
 
 
-def _check_second_half(
-    connection: Connection,
-    path: Path,
-    split: Split,
-    taxonomy: Taxonomy,
-    chunk_tasks: int,
-    options: FlattenOptions,
-) -> None:
-    """The forked process: check the tasks after ``split`` and send back a `Half` (None
-    for a refusal). An interrupt is the first process's to handle: it ends this one."""
+def _check_second_half(connection: Connection, part: Part) -> None:
+    """The forked process: check the part and send back a `Half` (None for a refusal).
+    An interrupt is the first process's to handle: it ends this one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome: tuple[str, Any] = (
             "done",
-            second_half(path, split, taxonomy, chunk_tasks, options),
+            second_half(part),
         )
     except BaseException:
         outcome = ("failed", traceback.format_exc())
@@ -224,14 +221,13 @@ def _check_second_half(
         connection.close()
 
 
-def second_half(
-    path: Path, split: Split, taxonomy: Taxonomy, chunk_tasks: int, options: FlattenOptions
-) -> Half | None:
-    """Check the tasks after ``split``; None when the part has something to refuse."""
-    flattener = Flattener(taxonomy, **vars(options))
-    checks = ChunkChecks(taxonomy)
+def second_half(part: Part) -> Half | None:
+    """Check the tasks after ``part.split``; None when they have something to refuse."""
+    flattener = Flattener(part.taxonomy, **vars(part.options))
+    checks = ChunkChecks(part.taxonomy)
     try:
-        for tables in chunks_of(stream_part(path, split), flattener, chunk_tasks):
+        tasks = stream_part(part.path, part.split)
+        for tables in chunks_of(tasks, flattener, part.chunk_tasks):
             checks.add(tables)
     except ExportError:
         return None

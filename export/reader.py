@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from stancepack.errors import ExportError
 from stancepack.export.issues import WARNING, Issue, type_name
@@ -54,15 +54,21 @@ def read_export(path: str | Path) -> list[dict[str, Any]]:
 def load_export(path: str | Path) -> ExportFile:
     """Read an export file: its tasks plus notes on file shapes that were accepted."""
     location = Path(path)
+    with open_export_file(location) as handle:
+        data = handle.read()
+    return parse_export(data, str(location))
+
+
+def open_export_file(location: Path) -> IO[bytes]:
+    """The export file, open for reading bytes; `ExportError` when it cannot be opened."""
     try:
-        data = location.read_bytes()
+        return location.open("rb")
     except FileNotFoundError:
         raise ExportError(f"{location}: no such file") from None
     except IsADirectoryError:
         raise ExportError(f"{location}: is a folder, not an export file") from None
     except OSError as error:
         raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
-    return parse_export(data, str(location))
 
 
 def parse_export(data: bytes, source: str = "export") -> ExportFile:

@@ -58,6 +58,7 @@ from stancepack.export.reader import (
     load_export,
     not_a_task_error,
     not_utf8_error,
+    open_export_file,
     too_deep_error,
 )
 
@@ -132,7 +133,7 @@ def stream_export(
     where the reader reaches ``split`` as proven, it calls ``decide()`` and, if that says
     so, hands out no more tasks (the rest are another reader's, `stream_part`)."""
     location = Path(path)
-    handle = _opened(location)
+    handle = open_export_file(location)
     reader = _ListReader(handle, str(location), max(1, chunk_bytes), batch_bytes)
     reader.split, reader.decide = split, decide
     try:
@@ -154,7 +155,7 @@ def stream_part(
     parts). Raises `ExportError` for any problem, with no line and column worth reporting:
     a part with a problem is read again, in order, by the reader of the first part."""
     location = Path(path)
-    handle = _opened(location)
+    handle = open_export_file(location)
     handle.seek(split.start)
     reader = _ListReader(handle, str(location), max(1, chunk_bytes), BATCH_BYTES)
     reader.byte_offset, reader.boundary = split.start, split.boundary
@@ -166,7 +167,7 @@ def plan_split(path: str | Path) -> Split | None:
     it in two parts; None for a file that is not a list of tasks starting with a key, or
     where no guess is found near the middle."""
     location = Path(path)
-    handle = _opened(location)
+    handle = open_export_file(location)
     reader = _ListReader(handle, str(location), CHUNK_BYTES, BATCH_BYTES)
     try:
         if not reader.starts_a_list():
@@ -186,17 +187,6 @@ def plan_split(path: str | Path) -> Split | None:
     if match is None:
         return None
     return Split(middle + match.start() + 1, middle + match.end(), reader.boundary)
-
-
-def _opened(location: Path) -> IO[bytes]:
-    try:
-        return location.open("rb")
-    except FileNotFoundError:
-        raise ExportError(f"{location}: no such file") from None
-    except IsADirectoryError:
-        raise ExportError(f"{location}: is a folder, not an export file") from None
-    except OSError as error:
-        raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
 
 
 def boundary_after(first: str) -> re.Pattern[bytes] | None:
