@@ -61,8 +61,9 @@ def validate(
     Exports of any size: the file is read as a stream, one task at a time, and checked
     --chunk-tasks tasks at a time, keeping only the problems found and a few values per
     task (ids, article text hashes) for the checks across tasks. The report is the same
-    for any chunk size; smaller chunks use less memory and take a little longer. An export
-    of 32 MB or more is cut in two halves, checked at once (unless --one-pass).
+    for any chunk size; smaller chunks use less memory and take a little longer. A large
+    export is cut in two halves, checked at once on Linux with two CPUs (unless
+    --one-pass).
 
     Example:
 
