@@ -31,7 +31,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from stancepack.schema.taxonomy import Taxonomy
 
@@ -284,25 +284,29 @@ def adjudicate_roles(marks: list[Mark], role_order: list[str]) -> tuple[list[str
     return kept, tied
 
 
-MENTION_COLUMNS = (
-    "task_id",
-    "mention_id",
-    "article_id",
-    "start",
-    "end",
-    "text",
-    "actor_type",
-    "actor_name",
-    "stance",
-    "stance_tie",
-    "stance_votes",
-    "roles",
-    "roles_tied",
-    "n_annotators",
-    "n_marked",
-    "mention_tie",
-    "adjudication",
-)
+class MentionRow(NamedTuple):
+    """One row of the adjudicated mentions table."""
+
+    task_id: str
+    mention_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    actor_type: str
+    actor_name: str
+    stance: str
+    stance_tie: bool
+    stance_votes: int
+    roles: list[str]
+    roles_tied: list[str]
+    n_annotators: int
+    n_marked: int
+    mention_tie: bool
+    adjudication: str
+
+
+MENTION_COLUMNS = MentionRow._fields
 RELATION_COLUMNS = (
     "task_id",
     "relation_id",
@@ -318,7 +322,7 @@ RELATION_COLUMNS = (
 )
 
 
-def columns_of(names: Sequence[str], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+def columns_of(names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
     """Rows (tuples in ``names`` order) as columns."""
     if not rows:
         return {name: [] for name in names}
@@ -358,7 +362,7 @@ def adjudicate_mentions(
             strict=True,
         )
     )
-    rows: list[tuple[Any, ...]] = []
+    rows: list[MentionRow] = []
     kept_keys: dict[str, set[MentionKey]] = {}
     events: Counter[str] = Counter()
     role_rank = {role: rank for rank, role in enumerate(taxonomy.role_values)}
@@ -390,24 +394,24 @@ def adjudicate_mentions(
             article_id = article_of[task_id]
             start, end, actor_type = key
             rows.append(
-                (
-                    task_id,
-                    mention_id(article_id, start, end, actor_type),
-                    article_id,
-                    start,
-                    end,
-                    most_frequent(mark.text for mark in deciding)[0],
-                    actor_type,
-                    most_frequent(mark.actor_name for mark in deciding)[0],
-                    stance,
-                    stance_tie,
-                    stance_votes,
-                    roles,
-                    roles_tied,
-                    n_voters,
-                    len(votes),
-                    mention_tie,
-                    rule,
+                MentionRow(
+                    task_id=task_id,
+                    mention_id=mention_id(article_id, start, end, actor_type),
+                    article_id=article_id,
+                    start=start,
+                    end=end,
+                    text=most_frequent(mark.text for mark in deciding)[0],
+                    actor_type=actor_type,
+                    actor_name=most_frequent(mark.actor_name for mark in deciding)[0],
+                    stance=stance,
+                    stance_tie=stance_tie,
+                    stance_votes=stance_votes,
+                    roles=roles,
+                    roles_tied=roles_tied,
+                    n_annotators=n_voters,
+                    n_marked=len(votes),
+                    mention_tie=mention_tie,
+                    adjudication=rule,
                 )
             )
     return columns_of(MENTION_COLUMNS, rows), kept_keys, events
@@ -415,32 +419,33 @@ def adjudicate_mentions(
 
 def _single_rows(
     task_id: str, article_id: str, marks: dict[MentionKey, Mark], role_rank: dict[str, int]
-) -> list[tuple[Any, ...]]:
+) -> list[MentionRow]:
     """Mention rows of a task with one annotator: every mark as marked (the rules give the
     same result; this is the fast path for the common case)."""
-    rows: list[tuple[Any, ...]] = []
+    rows: list[MentionRow] = []
     for key in sorted(marks):
         mark = marks[key]
         start, end, actor_type = key
+        roles = sorted((r for r in set(mark.roles) if r in role_rank), key=role_rank.__getitem__)
         rows.append(
-            (
-                task_id,
-                mention_id(article_id, start, end, actor_type),
-                article_id,
-                start,
-                end,
-                mark.text,
-                actor_type,
-                mark.actor_name,
-                mark.stance,
-                False,
-                1 if mark.stance else 0,
-                sorted((r for r in set(mark.roles) if r in role_rank), key=role_rank.__getitem__),
-                [],
-                1,
-                1,
-                False,
-                SINGLE,
+            MentionRow(
+                task_id=task_id,
+                mention_id=mention_id(article_id, start, end, actor_type),
+                article_id=article_id,
+                start=start,
+                end=end,
+                text=mark.text,
+                actor_type=actor_type,
+                actor_name=mark.actor_name,
+                stance=mark.stance,
+                stance_tie=False,
+                stance_votes=1 if mark.stance else 0,
+                roles=roles,
+                roles_tied=[],
+                n_annotators=1,
+                n_marked=1,
+                mention_tie=False,
+                adjudication=SINGLE,
             )
         )
     return rows

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from stancepack.annotate.articles import ingest
 from stancepack.annotate.client import API_KEY_ENV, URL_ENV
@@ -120,6 +120,12 @@ def other_article_annotation(text: str) -> list[dict[str, Any]]:
     return [first, per_region(first, fields.STANCE, "choices", choices=["oppose"])]
 
 
+def pull(label_studio, project: str, export: Path, token: str | None = None) -> Result:
+    """``stancepack pull --project PROJECT -o EXPORT`` against the test server."""
+    environment = {URL_ENV: label_studio.url, API_KEY_ENV: token or label_studio.token}
+    return CliRunner(env=environment).invoke(cli, ["pull", "--project", project, "-o", str(export)])
+
+
 @pytest.fixture(scope="module")
 def created(label_studio, tmp_path_factory) -> Created:
     client = label_studio.client()
@@ -153,8 +159,7 @@ def created(label_studio, tmp_path_factory) -> Created:
         task=task_ids[0], result=prediction(texts[0]), model_version="rules-v1", score=0.5
     )
     export = tmp_path_factory.mktemp("pulled") / "export.json"
-    environment = {URL_ENV: label_studio.url, API_KEY_ENV: label_studio.token}
-    result = CliRunner(env=environment).invoke(cli, ["pull", "--project", TITLE, "-o", str(export)])
+    result = pull(label_studio, TITLE, export)
     assert result.exit_code == 0, result.output
     return Created(
         project_id=project.id,
@@ -264,10 +269,7 @@ def test_relations_come_back_exactly(created):
 
 def test_pull_by_project_id(created, label_studio, tmp_path):
     export = tmp_path / "by-id.json"
-    environment = {URL_ENV: label_studio.url, API_KEY_ENV: label_studio.token}
-    result = CliRunner(env=environment).invoke(
-        cli, ["pull", "--project", str(created.project_id), "-o", str(export)]
-    )
+    result = pull(label_studio, str(created.project_id), export)
     assert result.exit_code == 0, result.output
     assert len(read_export(export)) == 2
 
@@ -277,10 +279,7 @@ def test_pull_refuses_a_title_shared_by_two_projects(created, label_studio, tmp_
     config = build_label_config(TAXONOMY)
     twins = sorted(client.projects.create(title="twin title", label_config=config).id for _ in "ab")
     export = tmp_path / "twins.json"
-    environment = {URL_ENV: label_studio.url, API_KEY_ENV: label_studio.token}
-    result = CliRunner(env=environment).invoke(
-        cli, ["pull", "--project", "twin title", "-o", str(export)]
-    )
+    result = pull(label_studio, "twin title", export)
     assert result.exit_code == 1
     assert result.stderr.endswith(
         f"Error: 2 projects at {label_studio.url} are titled 'twin title' "
@@ -291,10 +290,7 @@ def test_pull_refuses_a_title_shared_by_two_projects(created, label_studio, tmp_
 
 def test_pull_of_an_unknown_project_writes_nothing(created, label_studio, tmp_path):
     export = tmp_path / "none.json"
-    environment = {URL_ENV: label_studio.url, API_KEY_ENV: label_studio.token}
-    result = CliRunner(env=environment).invoke(
-        cli, ["pull", "--project", "no such project", "-o", str(export)]
-    )
+    result = pull(label_studio, "no such project", export)
     assert result.exit_code == 1
     assert result.stderr.endswith(
         f"Error: no project 'no such project' at {label_studio.url} (by id or title)\n"
@@ -303,10 +299,7 @@ def test_pull_of_an_unknown_project_writes_nothing(created, label_studio, tmp_pa
 
 
 def test_pull_with_a_wrong_token_is_one_line(created, label_studio, tmp_path):
-    environment = {URL_ENV: label_studio.url, API_KEY_ENV: "not-a-token"}
-    result = CliRunner(env=environment).invoke(
-        cli, ["pull", "--project", TITLE, "-o", str(tmp_path / "x.json")]
-    )
+    result = pull(label_studio, TITLE, tmp_path / "x.json", token="not-a-token")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"Error: Label Studio at {label_studio.url} refused the API token"
