@@ -331,6 +331,29 @@ def test_ground_truth_wins_even_against_the_majority():
     assert result.stats["tasks_ground_truth"] == 1
 
 
+def test_the_latest_of_several_ground_truth_annotations_wins():
+    earlier = annotation(
+        "2",
+        "t1",
+        "lead@example.org",
+        [mark(*FRANCE, stance="support")],
+        ground_truth=True,
+        updated_at="2026-01-01T00:00:00Z",
+    )
+    latest = annotation(
+        "1",
+        "t1",
+        "chief@example.org",
+        [mark(*NATO, "organization", "oppose")],
+        ground_truth=True,
+        updated_at="2026-03-01T00:00:00Z",
+    )
+    for order in ((earlier, latest), (latest, earlier)):
+        kept = by_span(adjudicate(flat_tables(*order), TAXONOMY))
+        assert list(kept) == [(*NATO, "organization")]
+        assert kept[(*NATO, "organization")]["adjudication"] == GROUND_TRUTH
+
+
 def test_predictions_and_cancelled_annotations_never_vote():
     tables = flat_tables(
         annotation("1", "t1", "a@example.org", [mark(*FRANCE)]),
@@ -416,6 +439,19 @@ def test_relations_match_across_annotators_after_normalising_direction():
         2,
         False,
     )
+
+
+def test_a_relation_drawn_by_one_of_two_annotators_is_kept_and_flagged_as_a_tie():
+    both_marks = [mark(*FRANCE, region="f"), mark(*NATO, "organization", region="n")]
+    tables = flat_tables(
+        annotation("1", "t1", "a@example.org", both_marks, [relation("n", "f", "responds_to")]),
+        annotation("2", "t1", "b@example.org", both_marks),
+    )
+    result = adjudicate(tables, TAXONOMY)
+    (row,) = rows(result.relations)
+    assert (row["n_marked"], row["n_annotators"], row["relation_tie"]) == (1, 2, True)
+    assert row["adjudication"] == MAJORITY
+    assert result.stats["relation_ties"] == 1
 
 
 def test_a_relation_is_dropped_when_one_of_its_mentions_is():
