@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.cli import cli
+from stancepack.errors import StancepackError
 from stancepack.export.checks import validate_export
 from stancepack.export.report import format_text, issue_line
 from stancepack.schema.taxonomy import load_taxonomy
@@ -286,14 +287,17 @@ def test_json_report_of_a_valid_export():
     assert json.loads(result.stdout)["issues"] == []
 
 
-def test_every_issue_is_one_line():
-    for export in FIXTURES.glob("*.json"):
-        try:
-            report = validate_export(export, TAXONOMY)
-        except Exception:  # refused files have their own tests
-            continue
-        for issue in report.issues:
-            assert "\n" not in issue_line(issue)
+@pytest.mark.parametrize("export", sorted(FIXTURES.glob("*.json")), ids=lambda path: path.name)
+def test_every_issue_is_one_line(export):
+    """Every fixture gives a report of one-line issues or a one-line refusal; anything
+    else (a crash) fails."""
+    try:
+        report = validate_export(export, TAXONOMY)
+    except StancepackError as refusal:
+        assert "\n" not in str(refusal) and str(refusal).startswith(f"{export}: ")
+        return
+    for issue in report.issues:
+        assert "\n" not in issue_line(issue)
 
 
 def test_a_broken_taxonomy_is_an_error_not_a_traceback(tmp_path):
