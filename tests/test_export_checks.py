@@ -217,6 +217,30 @@ def test_duplicate_and_overlapping_spans_with_the_same_label():
     ]
 
 
+def test_adjacent_spans_with_the_same_label_do_not_overlap():
+    """0-17 and 17-32 touch without sharing a character; the annotation's real overlap
+    (134-165 and 152-165) makes the overlap check look at every span."""
+    text = json.loads((FIXTURES / "overlapping-spans.json").read_text(encoding="utf-8"))[0]
+    text = text["data"]["text"]
+    spans = [("a1", 0, 17), ("a2", 17, 32), ("d1", 134, 165), ("d2", 152, 165)]
+    result = [
+        {
+            "id": region_id,
+            "from_name": "actor",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": ["person"]},
+        }
+        for region_id, start, end in spans
+    ]
+    task = {"id": 1, "data": {"text": text}, "annotations": [{"id": 2, "result": result}]}
+    report = validate_export([task], TAXONOMY)
+    assert [issue_line(issue) for issue in report.issues if issue.is_error] == [
+        'error overlapping-span: task 1, annotation 2, region d2, start "152-165": '
+        "overlaps span d1 (134-165) with the same label person"
+    ]
+
+
 def test_the_same_article_with_different_text_in_two_tasks():
     (issue,) = validate_export(FIXTURES / "article-conflict.json", TAXONOMY).issues
     assert (issue.code, issue.task_id, issue.value) == (
