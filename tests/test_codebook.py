@@ -1,6 +1,3 @@
-import os
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -9,19 +6,12 @@ from stancepack.cli import cli
 from stancepack.schema.codebook import render_html, render_markdown
 from stancepack.schema.taxonomy import VOCABULARIES, load_taxonomy
 from tests.helpers import SEED_ARTICLES
-
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("STANCEPACK_UPDATE_GOLDEN") == "1"
+from tests.update_golden import GOLDEN_DIR, mismatch_message
 
 
 def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, (
-        f"{name} differs from the rendered codebook; if the change is intended, "
-        "rerun with STANCEPACK_UPDATE_GOLDEN=1 and review the diff"
-    )
+    stored = (GOLDEN_DIR / name).read_text(encoding="utf-8")
+    assert stored == text, mismatch_message(name)
 
 
 def test_markdown_codebook_matches_golden_file():

@@ -4,7 +4,6 @@ hotkeys and colours, user taxonomies, and a real Label Studio server accepting i
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -27,9 +26,8 @@ from stancepack.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
 from stancepack.schema.taxonomy import Category, load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES, default_taxonomy_data, write_taxonomy
+from tests.update_golden import GOLDEN_DIR, mismatch_message
 
-GOLDEN = Path(__file__).parent / "golden" / "label_config.xml"
-UPDATE = os.environ.get("STANCEPACK_UPDATE_GOLDEN") == "1"
 # Single keys the Label Studio editor keeps for itself (u: unselect region; h and r are
 # never auto-assigned; b e k m o p v w select image tools).
 EDITOR_KEYS = set("behkmopruvw")
@@ -62,12 +60,8 @@ def taxonomy_with(tmp_path: Path, **vocabularies: list[str]):
 
 def test_config_matches_golden_file():
     config = build_label_config(load_taxonomy())
-    if UPDATE:
-        GOLDEN.write_text(config, encoding="utf-8")
-    assert GOLDEN.read_text(encoding="utf-8") == config, (
-        "tests/golden/label_config.xml differs from the generated labeling config; if the "
-        "change is intended, rerun with STANCEPACK_UPDATE_GOLDEN=1 and review the diff"
-    )
+    stored = (GOLDEN_DIR / "label_config.xml").read_text(encoding="utf-8")
+    assert stored == config, mismatch_message("label_config.xml")
 
 
 def test_config_is_deterministic_and_independent_of_the_file_location(tmp_path):
