@@ -1,6 +1,8 @@
 """The maintainers' seed annotations are well-formed: every span is found exactly where the
 YAML says, every label is in the taxonomy, every relation points at a mention."""
 
+import unicodedata
+
 import pytest
 
 from stancepack.annotate import anchored as anchored
@@ -36,6 +38,23 @@ def test_mentions_locate_and_use_the_taxonomy(file_name):
     for source, target, label in anchored.relations_of(entries):
         assert label in taxonomy.relation_values
         assert {source, target} <= ids and source != target
+
+
+def folded(text: str) -> str:
+    """``text`` in lower case without accents ("Séjourné" and "Sejourne" compare equal)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+@pytest.mark.parametrize("file_name", sorted(ARTICLES))
+def test_person_names_are_given_by_their_own_article(file_name):
+    """Mention rule 4: the name box holds a name the article gives, never outside knowledge."""
+    text = ARTICLES[file_name].text
+    article = folded(text)
+    for mention in anchored.mentions_of(text, ANNOTATIONS[file_name]):
+        if mention.actor_type == "person" and mention.name:
+            surname = mention.name.split()[-1]
+            assert folded(surname) in article, (mention.id, mention.text, mention.name)
 
 
 def test_locate_refuses_ambiguous_or_missing_anchors():
