@@ -1,8 +1,9 @@
 """Connecting to any Label Studio: the local server, or one given by URL and API token.
 
 The URL and token come from the caller (``--url``), the environment (``LABEL_STUDIO_URL``,
-``LABEL_STUDIO_API_KEY``) or the local server's credentials file, in that order. The token
-is never printed, logged, or put into an error message. Transient failures (5xx,
+``LABEL_STUDIO_API_KEY``) or the local server's credentials file, in that order. Whitespace
+around the token is dropped. The token is never printed or logged: every error message
+passes through ``tokens.redact``. Transient failures (5xx,
 connection reset, timeout) are retried with bounded exponential backoff by ``retrying``.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from stancepack.annotate import server as local
+from stancepack.annotate.tokens import clean_token, redact
 from stancepack.errors import LabelStudioError
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def resolve_connection(
     url_source = "--url" if url else URL_ENV
     url = url or os.environ.get(URL_ENV) or None
     key_source = "argument" if api_key else API_KEY_ENV
-    api_key = api_key or os.environ.get(API_KEY_ENV) or None
+    api_key = clean_token(api_key or os.environ.get(API_KEY_ENV), key_source)
     if url is None and api_key is None:
         return local_connection(data_dir)
     if url is None:
@@ -146,46 +148,50 @@ def is_transient(error: BaseException) -> bool:
 
 def describe(error: BaseException, connection: Connection, action: str) -> LabelStudioError:
     """One line for users naming the URL and what failed, never the token."""
+    return LabelStudioError(hide(_description(error, connection, action), connection))
+
+
+def _description(error: BaseException, connection: Connection, action: str) -> str:
     import httpx
     from label_studio_sdk.core.api_error import ApiError
 
     url = connection.url
     if isinstance(error, ApiError):
         status = error.status_code
-        detail = hide(api_error_detail(error.body), connection)
+        detail = api_error_detail(error.body, secrets=(connection.api_key,))
         if status in (401, 403):
-            return LabelStudioError(
-                f"Label Studio at {url} refused the API token (HTTP {status}: {detail})"
-            )
-        return LabelStudioError(
-            f"Label Studio at {url} could not {action} (HTTP {status}: {detail})"
-        )
+            return f"Label Studio at {url} refused the API token (HTTP {status}: {detail})"
+        return f"Label Studio at {url} could not {action} (HTTP {status}: {detail})"
     if type(error).__name__ == "ParsingError":
-        return LabelStudioError(
-            f"the answer of {url} does not look like Label Studio's (could not {action})"
-        )
+        return f"the answer of {url} does not look like Label Studio's (could not {action})"
+    reason = _reason(error, connection)
     if isinstance(error, httpx.ConnectError):
-        return LabelStudioError(f"cannot reach Label Studio at {url} ({_reason(error)})")
+        return f"cannot reach Label Studio at {url} ({reason})"
     if isinstance(error, httpx.TimeoutException):
-        return LabelStudioError(f"Label Studio at {url} did not answer in time to {action}")
+        return f"Label Studio at {url} did not answer in time to {action}"
     if isinstance(error, httpx.HTTPError | OSError):
-        return LabelStudioError(
-            f"connection to Label Studio at {url} failed to {action} ({_reason(error)})"
-        )
-    return LabelStudioError(f"Label Studio at {url} could not {action} ({type(error).__name__})")
+        return f"connection to Label Studio at {url} failed to {action} ({reason})"
+    return f"Label Studio at {url} could not {action} ({type(error).__name__})"
 
 
-def _reason(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
+def _reason(error: BaseException, connection: Connection) -> str:
+    text = hide(str(error), connection).strip() or type(error).__name__
     if "Connection refused" in text:
         return "connection refused"
     if "Name or service not known" in text or "nodename nor servname" in text:
         return "unknown host"
-    return text.splitlines()[0][:MAX_DETAIL_CHARACTERS]
+    return _shortened(text.splitlines()[0])
 
 
-def api_error_detail(body: Any) -> str:
-    """The useful part of a Label Studio error body, as one short line."""
+def _shortened(line: str) -> str:
+    if len(line) > MAX_DETAIL_CHARACTERS:
+        return line[: MAX_DETAIL_CHARACTERS - 3] + "..."
+    return line
+
+
+def api_error_detail(body: Any, secrets: tuple[str, ...] = ()) -> str:
+    """The useful part of a Label Studio error body, as one short line, ``secrets`` hidden
+    (before it is shortened, so that no part of a secret is left)."""
     if isinstance(body, dict):
         parts = []
         if body.get("detail"):
@@ -202,14 +208,12 @@ def api_error_detail(body: Any) -> str:
         text = "an HTML page, not an API answer: is this the Label Studio URL?"
     else:
         text = str(body or "no detail")
-    line = " ".join(text.split())
-    if len(line) > MAX_DETAIL_CHARACTERS:
-        line = line[: MAX_DETAIL_CHARACTERS - 3] + "..."
-    return line
+    return _shortened(" ".join(redact(text, secrets).split()))
 
 
 def hide(text: str, connection: Connection) -> str:
-    return text.replace(connection.api_key, "***") if connection.api_key else text
+    """``text`` with the connection's token, in any form it may show in, replaced by ***."""
+    return redact(text, (connection.api_key,))
 
 
 @contextmanager

@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stancepack.errors import ServerError
+from stancepack.annotate.tokens import clean_token, redact
+from stancepack.errors import LabelStudioError, ServerError
 
 DATA_DIR_ENV = "STANCEPACK_DATA_DIR"
 DEFAULT_DATA_DIR = Path(".stancepack") / "label-studio"
@@ -248,13 +249,17 @@ def read_credentials(path: Path) -> Credentials:
     fields_present = isinstance(data, dict) and all(
         isinstance(data.get(key), str) and data.get(key) for key in ("url", "email", "token")
     )
-    if not fields_present:
+    try:
+        token = clean_token(data["token"], str(path)) if fields_present else None
+    except LabelStudioError as error:
+        raise ServerError(str(error)) from None
+    if not fields_present or token is None:
         raise ServerError(f"{path}: credentials file needs url, email and token")
     return Credentials(
-        url=data["url"],
+        url=data["url"].strip(),
         email=data["email"],
         password=str(data.get("password", "")),
-        token=data["token"],
+        token=token,
     )
 
 
@@ -369,9 +374,7 @@ def log_tail(
             text = log.read().decode("utf-8", errors="replace")
     except OSError:
         return []
-    for secret in hide:
-        if secret:
-            text = text.replace(secret, "***")
+    text = redact(text, hide)
     return [line for line in text.splitlines() if line.strip()][-lines:]
 
 
