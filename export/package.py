@@ -65,6 +65,10 @@ FULL = "full"
 STANDOFF = "standoff"
 TEXT_MODES = (FULL, STANDOFF)
 FACTS_FILE = "stancepack.json"
+# The commands whose output folders this module writes (recorded in each folder's manifest,
+# so that --force replaces only a folder the same command wrote).
+PACKAGE_COMMAND = "package"
+REHYDRATE_COMMAND = "rehydrate"
 CARD_FILE = "README.md"
 FACTS_FORMAT = 1
 NO_VALUE = "(none)"
@@ -781,7 +785,8 @@ def package_tables(
     on_file_written: FileHook | None = None,
 ) -> PackageResult:
     """Package already validated, flattened tables into ``out_dir``, atomically."""
-    with atomic_directory(out_dir, force=force) as staging:
+    inputs = {"taxonomy": taxonomy.source or None}
+    with atomic_directory(out_dir, force, command=PACKAGE_COMMAND, inputs=inputs) as staging:
         files, facts, seconds = build_and_write(
             tables, taxonomy, staging, provenance, options, validation or {}, on_file_written
         )
@@ -840,7 +845,8 @@ def package_export(
     ``out_dir`` is claimed first (refused when not empty, unless ``force``), so nothing is
     read in vain; ``on_report`` sees the validation report before an invalid export is
     refused; ``export_time`` is recorded when the caller knows it (a fresh pull)."""
-    with atomic_directory(out_dir, force=force) as staging:
+    inputs = {"export": export_path, "taxonomy": taxonomy.source or None}
+    with atomic_directory(out_dir, force, command=PACKAGE_COMMAND, inputs=inputs) as staging:
         clock = time.perf_counter()
         report, provenance = validate_file(
             export_path, taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets
@@ -951,19 +957,24 @@ def rehydrate(
     facts = read_facts(source)
     if facts.get("text") != STANDOFF:
         raise PackageError(f"{source}: already holds the article texts (packaged with --text full)")
-    if Path(out_dir).resolve() == source.resolve():
-        raise PackageError(f"{out_dir}: write the rehydrated dataset to another folder")
-    taxonomy = taxonomy_from_content(facts["taxonomy_content"])
-    if taxonomy.version != facts["taxonomy"]["version"]:
-        raise PackageError(f"{source / FACTS_FILE}: taxonomy content does not match its version")
-    articles = restore_texts(
-        read_articles(source, facts), texts_by_hash(article_paths, manifest), str(source)
-    )
-    full_facts = {**facts, "text": FULL}
-    empty: Columns = {spec.name: [] for spec in config_columns(taxonomy)["articles"]}
-    tables = {"articles": {split: articles.get(split, empty) for split in SPLITS}}
-    package = Package(tables=tables, facts=full_facts)
-    with atomic_directory(out_dir, force=force) as staging:
+    inputs = [
+        ("standoff dataset", source),
+        *(("articles", path) for path in article_paths),
+        ("manifest", manifest),
+    ]
+    with atomic_directory(out_dir, force, command=REHYDRATE_COMMAND, inputs=inputs) as staging:
+        taxonomy = taxonomy_from_content(facts["taxonomy_content"])
+        if taxonomy.version != facts["taxonomy"]["version"]:
+            raise PackageError(
+                f"{source / FACTS_FILE}: taxonomy content does not match its version"
+            )
+        articles = restore_texts(
+            read_articles(source, facts), texts_by_hash(article_paths, manifest), str(source)
+        )
+        full_facts = {**facts, "text": FULL}
+        empty: Columns = {spec.name: [] for spec in config_columns(taxonomy)["articles"]}
+        tables = {"articles": {split: articles.get(split, empty) for split in SPLITS}}
+        package = Package(tables=tables, facts=full_facts)
         files = write_package(
             package, taxonomy, staging, on_file_written=on_file_written, copy_from=source
         )

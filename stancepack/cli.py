@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import signal
+from types import FrameType
 from typing import Any
 
 import click
@@ -62,6 +65,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        show_warnings()
         try:
             return super().invoke(ctx)
         except StancepackError as error:
@@ -82,5 +86,35 @@ def cli() -> None:
     """
 
 
+# Exit status of a run ended by SIGTERM, as a shell reports it (128 + signal number).
+TERMINATED_EXIT = 128 + signal.SIGTERM
+
+
+class WarningLines(logging.Handler):
+    """Each record of the library's logger as one ``warning: ...`` line on standard error
+    (looked up when written, so that a redirected stream is honoured)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+def show_warnings() -> None:
+    """Print the library's warnings (the ``stancepack`` logger) on standard error."""
+    logger = logging.getLogger("stancepack")
+    if not any(isinstance(handler, WarningLines) for handler in logger.handlers):
+        logger.addHandler(WarningLines(logging.WARNING))
+        logger.propagate = False
+
+
+def terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends a command as Ctrl-C does: outputs being written are cleaned up."""
+    raise SystemExit(TERMINATED_EXIT)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, terminate)
     cli()
+
+
+if __name__ == "__main__":
+    main()

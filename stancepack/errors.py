@@ -6,6 +6,10 @@ class StancepackError(Exception):
     """Base of every error a user can cause and fix."""
 
 
+class OutputError(StancepackError):
+    """An output cannot be written where it was asked for, or would lose the user's files."""
+
+
 class TaxonomyError(StancepackError):
     """The taxonomy file is missing, malformed or has an invalid entry."""
 

@@ -346,6 +346,7 @@ def test_packaging_the_same_export_twice_gives_identical_bytes(export, tmp_path)
             for config in sorted(CONFIGS)
             for split in ("test", "train", "validation")
         ],
+        "stancepack-files.json",
         "stancepack.json",
     ]
     assert one == two
@@ -357,12 +358,19 @@ def test_a_non_empty_output_folder_is_refused_without_force(export, tmp_path):
     (target / "notes.txt").write_text("mine", encoding="utf-8")
     result = run("package", export, "-o", target)
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {target}: folder is not empty (pass --force to replace it)\n"
+    assert result.stderr == (
+        f"Error: {target}: folder is not empty (pass --force to replace what an earlier "
+        "`stancepack package` wrote there)\n"
+    )
     assert file_bytes(target) == {"notes.txt": b"mine"}
 
     result = run("package", export, "-o", target, "--force")
-    assert result.exit_code == 0, result.output
-    assert "notes.txt" not in file_bytes(target) and (target / "README.md").exists()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {target}: not written by `stancepack package` (no stancepack-files.json of "
+        "it); --force replaces only such a folder\n"
+    )
+    assert file_bytes(target) == {"notes.txt": b"mine"}
 
 
 def leftovers(folder: Path) -> list[str]:

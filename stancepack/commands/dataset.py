@@ -36,10 +36,14 @@ output_dir_option = click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write the dataset to (refused if it exists and is not empty).",
+    help="Folder to write the dataset to (refused if it exists and is not empty, or if it "
+    "is, holds or lies inside an input).",
 )
 force_option = click.option(
-    "--force", is_flag=True, help="Replace the output folder if it exists and is not empty."
+    "--force",
+    is_flag=True,
+    help="Replace the output folder when it holds only what an earlier run of this command "
+    "wrote there (listed in its stancepack-files.json); anything else is refused, never deleted.",
 )
 
 

@@ -54,7 +54,10 @@ def show(taxonomy_path: Path | None, output_format: str) -> None:
     default=None,
     help="Write to this file instead of standard output.",
 )
-def codebook(taxonomy_path: Path | None, output_format: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def codebook(
+    taxonomy_path: Path | None, output_format: str, output: Path | None, force: bool
+) -> None:
     """Render the annotation codebook as Markdown or HTML.
 
     Example:
@@ -66,5 +69,5 @@ def codebook(taxonomy_path: Path | None, output_format: str, output: Path | None
     if output is None:
         click.echo(text, nl=False)
     else:
-        atomic_write_text(output, text)
+        atomic_write_text(output, text, force=force, inputs={"taxonomy": taxonomy.source})
         click.echo(f"wrote {output}", err=True)
