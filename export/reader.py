@@ -4,15 +4,16 @@ Only a full JSON export keeps relations and the link between a span and its per-
 stance, roles and actor name. This module reads such a file, accepts the file-level shapes
 seen in the wild (a single task object, an annotation file with its task nested under
 ``task``), and refuses, with a message that says why and what to do instead, what is not a
-full JSON export: JSON_MIN, CSV, CoNLL, invalid or truncated JSON, an empty file, a JSON
-value that is not a list of tasks. Shapes inside a task (pre-1.0 ``completions``, tasks
-without ``id`` or without a ``data`` wrapper, ...) are read task by task by
-`stancepack.export.flatten`.
+full JSON export: JSON_MIN, CSV, CoNLL, invalid or truncated JSON, JSON with lone surrogate
+escapes, an empty file, a JSON value that is not a list of tasks. Shapes inside a task
+(pre-1.0 ``completions``, tasks without ``id`` or without a ``data`` wrapper, ...) are read
+task by task by `stancepack.export.flatten`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +30,10 @@ FULL_EXPORT_HINT = (
     "get a full JSON export instead: stancepack pull --project ID -o export.json, "
     "or Export > JSON in Label Studio"
 )
+# A \\u escape of a UTF-16 surrogate (after a run of backslashes: the escape is real when
+# the run is odd), and the escape of a low surrogate that completes a high one.
+SURROGATE_ESCAPE = re.compile(r"(\\+)u[dD][89a-fA-F][0-9a-fA-F]{2}")
+LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 LOST_IN_FLAT_EXPORTS = (
     "it has already dropped the relations and cut per-region stance, roles and "
     "actor names loose from their spans"
@@ -79,7 +84,12 @@ def parse_export(data: bytes, source: str = "export") -> ExportFile:
             f"{source}: empty file; expected a Label Studio full JSON export (a list of tasks)"
         )
     _refuse_text_formats(text, source)
-    return tasks_from_json(_parse_json(text, source), source)
+    value = _parse_json(text, source)
+    surrogate = lone_surrogate(text)
+    if surrogate is not None:
+        line, column = line_and_column(text, surrogate)
+        raise lone_surrogate_error(source, text[surrogate : surrogate + 6], line, column)
+    return tasks_from_json(value, source)
 
 
 def tasks_from_json(value: Any, source: str = "export") -> ExportFile:
@@ -120,6 +130,43 @@ def invalid_json_error(
     follows the position, so the file probably stops short."""
     hint = "; the file ends before the JSON does (truncated?)" if ends_early else ""
     return ExportError(f"{source}: invalid JSON at line {line}, column {column}: {message}{hint}")
+
+
+def lone_surrogate(text: str, start: int = 0, end: int | None = None) -> int | None:
+    """The position of the first escape of a lone UTF-16 surrogate (``\\udc80``, or a high
+    surrogate not followed by a low one) in the valid JSON ``text[start:end]``; None when
+    there is none. The standard library's parser reads such an escape as a character that
+    no UTF-8 text can hold."""
+    stop = len(text) if end is None else end
+    if text.find("\\u", start, stop) < 0:
+        return None
+    position = start
+    while True:
+        found = SURROGATE_ESCAPE.search(text, position, stop)
+        if found is None:
+            return None
+        position = found.end()
+        if len(found.group(1)) % 2 == 0:  # an escaped backslash, then the letter u
+            continue
+        escape = position - 6
+        if text[escape + 3] in "cdefCDEF":
+            return escape
+        low = LOW_SURROGATE_ESCAPE.match(text, position, stop)
+        if low is None:
+            return escape
+        position = low.end()
+
+
+def line_and_column(text: str, position: int) -> tuple[int, int]:
+    """The line and column (from 1, in characters) of ``position`` in ``text``."""
+    return text.count("\n", 0, position) + 1, position - text.rfind("\n", 0, position)
+
+
+def lone_surrogate_error(source: str, escape: str, line: int, column: int) -> ExportError:
+    return ExportError(
+        f"{source}: lone surrogate escape {escape} at line {line}, column {column}: half of "
+        "a UTF-16 pair, not a character; fix the text where the export was made"
+    )
 
 
 def not_a_task_error(source: str, position: int, item: Any) -> ExportError:

@@ -32,7 +32,8 @@ Streaming changes when a problem is found, never which: a file is refused with e
 message `load_export` gives it. When the problem lies after tasks that were already handed
 out, the stream stops handing out tasks and reads on to the end of the file, because the
 whole-file reader names the first problem in this order: bytes that are not UTF-8 anywhere
-in the file, invalid JSON, the first list item that is not a task, a JSON_MIN first record.
+in the file, invalid JSON, the first lone surrogate escape (valid JSON that no UTF-8 text
+can hold), the first list item that is not a task, a JSON_MIN first record.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ from stancepack.export.reader import (
     is_flat_record,
     json_min_error,
     load_export,
+    lone_surrogate,
+    lone_surrogate_error,
     not_a_task_error,
     not_utf8_error,
     open_export_file,
@@ -211,7 +214,7 @@ class _Refusal:
     """The first reason found to refuse the file; a reason of higher rank found later (as
     the whole-file reader would have found it first) replaces it."""
 
-    JSON_MIN, NOT_A_TASK, INVALID_JSON = 1, 2, 3
+    JSON_MIN, NOT_A_TASK, LONE_SURROGATE, INVALID_JSON = 1, 2, 3, 4
 
     def __init__(self) -> None:
         self.rank = 0
@@ -325,16 +328,33 @@ class _ListReader:
 
     # -- errors --------------------------------------------------------------------------
 
-    def _invalid_json(self, message: str, position: int) -> ExportError:
-        """The error `load_export` gives for invalid JSON at ``position`` of the text held;
-        reads the rest of the file to see whether only white space follows."""
+    def _line_and_column(self, position: int) -> tuple[int, int]:
+        """The line and column of ``position`` of the text held, in the whole file."""
         line = self.newlines - self.text.count("\n", position) + 1
         newline = self.text.rfind("\n", 0, position)
         line_start = self.offset + newline + 1 if newline >= 0 else self.line_start
-        column = self.offset + position - line_start + 1
+        return line, self.offset + position - line_start + 1
+
+    def _invalid_json(self, message: str, position: int) -> ExportError:
+        """The error `load_export` gives for invalid JSON at ``position`` of the text held;
+        reads the rest of the file to see whether only white space follows."""
+        line, column = self._line_and_column(position)
         self.cursor = position
         ends_early = self._only_space_follows()
         return invalid_json_error(self.source, message, line, column, ends_early)
+
+    def _check_surrogates(self, start: int, end: int, refusal: _Refusal) -> None:
+        """Note the first lone surrogate escape of the value at ``text[start:end]`` (only
+        the standard scanner reads one: orjson refuses a batch that holds it)."""
+        if refusal.rank >= _Refusal.LONE_SURROGATE:
+            return
+        escape = lone_surrogate(self.text, start, end)
+        if escape is not None:
+            line, column = self._line_and_column(escape)
+            shown = self.text[escape : escape + 6]
+            refusal.note(
+                _Refusal.LONE_SURROGATE, lone_surrogate_error(self.source, shown, line, column)
+            )
 
     def _only_space_follows(self) -> bool:
         """Whether the rest of the file is white space (as str.isspace() counts it), read to
@@ -516,6 +536,7 @@ class _ListReader:
                 raise too_deep_error(self.source) from None
             else:
                 if self.at_end or end < len(self.text) - NEAR_END:
+                    self._check_surrogates(position, end, refusal)
                     return item, end
                 message, at = "", end
             cut_short = at >= len(self.text) - NEAR_END or message.startswith("Unterminated")

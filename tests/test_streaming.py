@@ -116,6 +116,11 @@ PRECEDENCE = {
     "text after the list": b'[{"id": 1}] [',
     "Unicode space after the list": '[{"id": 1}]\u00a0'.encode(),
     "a byte order mark": b'\xef\xbb\xbf[{"id": 1}, {"id": "\xff"}]',
+    "a lone surrogate after a number": b'[{"id": 1}, 3, {"id": "\\udc80"}]',
+    "invalid JSON after a lone surrogate": b'[{"id": "\\ud800x"}, {"id": 2}, {]',
+    "a lone surrogate in a later batch": b'[{"id": 1}, {"id": 2}, {"id": 3, "t": "\\ud800"}]',
+    "a high surrogate before a high one": b'[{"id": 1}, {"id": "\\ud800\\ud83d\\ude00"}]',
+    "a lone surrogate in a JSON object": b'{"data": {"text": "\\uDFFF"}}',
     "a number cut by the end of a chunk": b"[" + b"1" * 40 + b"]",
     "a list nested too deeply": b"[" * 100_000 + b"]" * 100_000,
     "a file that is not a list": b'{"data": {"text": "x"}}',
@@ -214,7 +219,7 @@ TRAPS = {
     ],
     "nineteen digits in a string only": [trap_task(2, "call 1234567890123456789012")],
     "NaN and infinities": [trap_task(2, "x", a=float("nan"), b=float("inf"), c=-float("inf"))],
-    "a lone surrogate": [trap_task(2, "x\ud800y")],
+    "a surrogate pair as escapes": [trap_task(2, "x\U0001f600y \\ud800")],
     "numbers beyond a double": [],  # written below: 1e400 has no Python literal
 }
 
@@ -225,7 +230,7 @@ def test_tasks_a_batch_could_get_wrong_are_read_as_the_whole_file_reader_reads_t
     tmp_path, traps, indent
 ):
     tasks = [trap_task(1, "first"), *traps, trap_task(90, "last"), trap_task(91, "after")]
-    text = json.dumps(tasks, indent=indent)  # a lone surrogate as an escape
+    text = json.dumps(tasks, indent=indent)  # the pair as escapes, then a backslash and "ud800"
     if not traps:
         text = text.replace('"last"', '"last", "huge": 1e400, "tiny": -1E+999')
     path = tmp_path / "export.json"
