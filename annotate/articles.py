@@ -1,28 +1,52 @@
 """Article ingestion: plain-text news articles to clean, identified records.
 
 The text an annotator sees is fixed here, once: layout noise removed, newlines normalised,
-Unicode NFC. Every offset in every later annotation counts characters of this text, so it
-is hashed (``text_sha256``) and the article id derives from that hash.
+Unicode NFC, control characters removed. Every offset in every later annotation counts
+characters of this text, so it is hashed (``text_sha256``) and the article id derives from
+that hash.
+
+Control characters: a NUL byte marks a file as binary and refuses it; the other line
+breaks Python knows (vertical tab, form feed, NEL, the Unicode line and paragraph
+separators, ...) become newlines; every other C0 control but the tab, DEL and every C1
+control are removed from the text, so titles never carry them. Manifest values are typed
+by people and must not hold control characters at all: they are refused.
+
+In a folder, every ``.txt`` entry that is (or links to) a regular file is an article, and
+one that cannot be read stops the ingestion with an error naming it, as does a broken
+symbolic link named like an article. Entries that cannot be articles are skipped with a
+warning in the report: ``.txt`` FIFOs, sockets and devices, symbolic links to folders
+(not followed) and sub-folders that cannot be listed. A folder named like an article is
+a sub-folder like any other.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import os
 import re
+import stat
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from stancepack.errors import ArticleError
+from stancepack.filereader import kind_of, read_regular_file
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source", "url", "published", "language")
 OPTIONAL_MANIFEST_COLUMNS = ("article_id",)
 ARTICLE_SUFFIX = ".txt"
 ID_HEX_DIGITS = 16
+# Ids given in a manifest become parts of file names and URLs downstream.
+MANIFEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+MANIFEST_ID_RULE = (
+    "must be letters, digits, '.', '_' and '-', starting with a letter or digit "
+    "(at most 128 characters)"
+)
 
 # Lines that are page furniture of the outlet or aggregator, not part of the article.
 NOISE_LINES = (
@@ -38,6 +62,12 @@ NOISE_PHRASES = (re.compile(r"\s*Read Full Article at \S+?\.?(?=\s|$)"),)
 
 # No-break and figure spaces look like spaces to annotators; make them spaces.
 PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+# Line breaks other than \n that ``str.splitlines`` knows; \r and \r\n are handled apart.
+OTHER_LINE_BREAKS = str.maketrans(dict.fromkeys("\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"))
+# Control characters removed from article texts: C0 but tab and newline, DEL, C1.
+REMOVED_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters refused in manifest values: all of C0, DEL and C1.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE_JACCARD = 0.5
@@ -84,6 +114,7 @@ class IngestReport:
     articles: list[Article]
     exact_duplicates: list[tuple[str, str]]  # (file dropped, file kept)
     near_duplicates: list[tuple[str, str, float]]  # (file, file, jaccard)
+    warnings: list[str] = field(default_factory=list)  # entries skipped, and why
 
 
 def sha256_hex(data: bytes) -> str:
@@ -92,9 +123,10 @@ def sha256_hex(data: bytes) -> str:
 
 def clean_text(raw: str) -> str:
     """The text annotators see: BOM dropped, \\n newlines, NFC, no-break spaces as plain
-    spaces, layout noise removed."""
+    spaces, control characters but tabs removed, layout noise removed."""
     text = unicodedata.normalize("NFC", raw.lstrip("\ufeff")).translate(PLAIN_SPACES)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(OTHER_LINE_BREAKS)
+    text = REMOVED_CONTROLS.sub("", text)
     lines = [_strip_noise_phrases(line).rstrip() for line in text.split("\n")]
     kept = [line for line in lines if not _is_noise_line(line.strip())]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n ")
@@ -140,43 +172,121 @@ def decode_article(path: Path, data: bytes, encoding: str) -> str:
         raise ArticleError(f"{path}: unknown encoding {encoding!r}") from None
 
 
-def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The .txt files named, and those inside named folders (sorted, not recursive twice)."""
+def find_article_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The .txt files named, and those inside named folders (sorted, each once), with a
+    warning for every entry of those folders that was skipped."""
     files: list[Path] = []
+    warnings: list[str] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.rglob(f"*{ARTICLE_SUFFIX}") if p.is_file())
+            found = _articles_in_folder(path, warnings)
             if not found:
                 raise ArticleError(f"{path}: folder has no {ARTICLE_SUFFIX} articles")
             files.extend(found)
-        elif path.is_file():
-            files.append(path)
+        elif os.path.lexists(path):
+            files.append(path)  # read_article says why it cannot be read, if it cannot
         else:
             raise ArticleError(f"{path}: no such file or folder")
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(files)), warnings
+
+
+def _articles_in_folder(folder: Path, warnings: list[str]) -> list[Path]:
+    """The articles anywhere under ``folder``, sorted; symbolic links to folders are not
+    followed."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as problem:
+            if current == folder:
+                raise ArticleError(f"{folder}: cannot be read ({problem.strerror})") from None
+            warnings.append(f"{current}: folder cannot be read ({problem.strerror}); skipped")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif _is_article_entry(path, warnings):
+                found.append(path)
+    return sorted(found)
+
+
+def _is_article_entry(path: Path, warnings: list[str]) -> bool:
+    """Whether a folder entry (not itself a folder) is read as an article. Entries that
+    cannot be articles are skipped, with a warning when they might have been meant as one."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # a broken link: an article if named like one, and reading it fails
+        return path.name.endswith(ARTICLE_SUFFIX)
+    if stat.S_ISDIR(mode):
+        warnings.append(f"{path}: symbolic link to a folder, not followed; skipped")
+        return False
+    if not path.name.endswith(ARTICLE_SUFFIX):
+        return False
+    if not stat.S_ISREG(mode):
+        warnings.append(f"{path}: not a regular file ({kind_of(mode)}); skipped")
+        return False
+    return True
 
 
 def read_manifest(path: Path) -> dict[str, ManifestRow]:
-    """Manifest rows by file name. Unknown columns and missing ``file`` values are refused."""
+    """Manifest rows by file name. Unknown or repeated columns, missing or path-like
+    ``file`` values, unsafe ``article_id`` values and control characters are refused."""
+    data = read_regular_file(path, ArticleError, "manifest")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            _check_manifest_columns(path, columns)
-            rows = {}
-            for line_number, row in enumerate(reader, start=2):
-                name = (row.get("file") or "").strip()
-                if not name:
-                    raise ArticleError(f"{path}: line {line_number}: empty file name")
-                if name in rows:
-                    raise ArticleError(f"{path}: line {line_number}: {name} is listed twice")
-                values = {key: (row.get(key) or "").strip() for key in columns if key != "file"}
-                rows[name] = ManifestRow(**values)
-            return rows
-    except FileNotFoundError:
-        raise ArticleError(f"{path}: no such manifest") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ArticleError(f"{path}: manifest is not UTF-8 text") from None
+    records = _csv_records(path, text)
+    _, columns = next(records, (1, []))
+    _check_manifest_columns(path, columns)
+    rows: dict[str, ManifestRow] = {}
+    for line, cells in records:
+        if not cells:
+            continue
+        where = f"{path}: line {line}"
+        if len(cells) > len(columns):
+            raise ArticleError(f"{where}: {len(cells)} values for {len(columns)} columns")
+        values = {column: cell.strip() for column, cell in zip(columns, cells, strict=False)}
+        name = _manifest_file_name(values.pop("file", ""), where)
+        if name in rows:
+            raise ArticleError(f"{where}: {name} is listed twice")
+        rows[name] = _manifest_row(values, where)
+    return rows
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each CSV record, the header first."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as problem:
+        raise ArticleError(f"{path}: line {reader.line_num}: not valid CSV ({problem})") from None
+
+
+def _manifest_file_name(name: str, where: str) -> str:
+    if not name:
+        raise ArticleError(f"{where}: empty file name")
+    if CONTROLS.search(name) or "/" in name or "\\" in name or name in {".", ".."}:
+        raise ArticleError(f"{where}: file {name!r} must be a file name, not a path")
+    return name
+
+
+def _manifest_row(values: dict[str, str], where: str) -> ManifestRow:
+    for column, value in values.items():
+        control = CONTROLS.search(value)
+        if control:
+            raise ArticleError(
+                f"{where}: {column} contains the control character U+{ord(control.group()):04X}"
+            )
+    article_id = values.get("article_id", "")
+    if article_id and not MANIFEST_ID.fullmatch(article_id):
+        raise ArticleError(f"{where}: article_id {article_id!r} {MANIFEST_ID_RULE}")
+    return ManifestRow(**values)
 
 
 def _check_manifest_columns(path: Path, columns: Sequence[str]) -> None:
@@ -184,21 +294,27 @@ def _check_manifest_columns(path: Path, columns: Sequence[str]) -> None:
     unknown = [column for column in columns if column not in allowed]
     if unknown:
         raise ArticleError(f"{path}: unknown column {unknown[0]!r} (known: {', '.join(allowed)})")
+    repeated = [column for index, column in enumerate(columns) if column in columns[:index]]
+    if repeated:
+        raise ArticleError(f"{path}: column {repeated[0]!r} appears twice")
     if "file" not in columns:
         raise ArticleError(f"{path}: no 'file' column")
 
 
 def _manifest_for(paths: Sequence[str | Path], manifest: Path | None) -> Path | None:
-    """The manifest given, else a manifest.csv inside the one folder given, if any."""
+    """The manifest given, else a manifest.csv inside the one folder given, if any (a
+    broken link named manifest.csv counts, so that it is reported rather than ignored)."""
     if manifest is not None:
         return manifest
     folders = [Path(path) for path in paths if Path(path).is_dir()]
-    candidates = [folder / MANIFEST_NAME for folder in folders if (folder / MANIFEST_NAME).exists()]
+    candidates = [
+        folder / MANIFEST_NAME for folder in folders if os.path.lexists(folder / MANIFEST_NAME)
+    ]
     return candidates[0] if len(candidates) == 1 else None
 
 
 def read_article(path: Path, row: ManifestRow, encoding: str = "utf-8") -> Article:
-    data = path.read_bytes()
+    data = read_regular_file(path, ArticleError, "article")
     text = clean_text(decode_article(path, data, encoding))
     if not text:
         raise ArticleError(f"{path}: no article text left after removing layout noise")
@@ -222,7 +338,7 @@ def ingest(
     paths: Sequence[str | Path], manifest: str | Path | None = None, encoding: str = "utf-8"
 ) -> IngestReport:
     """Read articles, drop exact duplicates, group near-duplicates into stories."""
-    files = find_article_files(paths)
+    files, warnings = find_article_files(paths)
     manifest_path = _manifest_for(paths, Path(manifest) if manifest else None)
     rows = read_manifest(manifest_path) if manifest_path else {}
     _check_manifest_files(manifest_path, rows, files)
@@ -230,7 +346,9 @@ def ingest(
     kept, exact = _drop_exact_duplicates(articles)
     _check_unique_ids(kept)
     clustered, near = assign_story_ids(kept)
-    return IngestReport(articles=clustered, exact_duplicates=exact, near_duplicates=near)
+    return IngestReport(
+        articles=clustered, exact_duplicates=exact, near_duplicates=near, warnings=warnings
+    )
 
 
 def _check_manifest_files(

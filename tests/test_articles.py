@@ -1,5 +1,10 @@
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +12,7 @@ from click.testing import CliRunner
 
 from stancepack.annotate.articles import clean_text, ingest, read_jsonl
 from stancepack.cli import cli
+from stancepack.errors import ArticleError
 from tests.helpers import SEED_ARTICLES
 
 SEED_TITLES = {
@@ -261,3 +267,206 @@ def test_missing_path_is_a_usage_error(args):
     result = run(*args)
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def _permissions_are_enforced() -> bool:
+    """False for root (or any process allowed to override file permissions)."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe"
+        probe.write_bytes(b"x")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return True
+        return False
+
+
+needs_non_root = pytest.mark.skipif(
+    not _permissions_are_enforced(), reason="this process reads files whatever their mode"
+)
+
+
+def test_manifest_csv_that_is_a_folder(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    (folder / "manifest.csv").mkdir()
+    _fails(tmp_path, [str(folder)], f"{folder / 'manifest.csv'}: not a regular file (a folder)")
+
+
+def test_manifest_option_naming_a_folder(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    _fails(
+        tmp_path,
+        [str(folder), "--manifest", str(folder)],
+        f"{folder}: not a regular file (a folder)",
+    )
+
+
+def test_manifest_csv_that_is_a_broken_link_is_reported_not_ignored(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    (folder / "manifest.csv").symlink_to(tmp_path / "moved.csv")
+    _fails(
+        tmp_path,
+        [str(folder)],
+        f"{folder / 'manifest.csv'}: broken symbolic link (its target does not exist)",
+    )
+
+
+def test_article_that_is_a_broken_link(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    (folder / "b.txt").symlink_to(tmp_path / "moved.txt")
+    _fails(
+        tmp_path,
+        [str(folder)],
+        f"{folder / 'b.txt'}: broken symbolic link (its target does not exist)",
+    )
+
+
+def test_article_named_on_the_command_line_that_is_a_fifo(tmp_path):
+    fifo = tmp_path / "a.txt"
+    os.mkfifo(fifo)
+    _fails(tmp_path, [str(fifo)], f"{fifo}: not a regular file (a FIFO)")
+
+
+@needs_non_root
+def test_article_and_manifest_without_read_permission(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE, "b.txt": b"Other title\nOther text.\n"})
+    (folder / "b.txt").chmod(0)
+    _fails(tmp_path, [str(folder)], f"{folder / 'b.txt'}: cannot be read (Permission denied)")
+    (folder / "b.txt").chmod(0o644)
+    manifest = folder / "manifest.csv"
+    manifest.write_text("file,source\na.txt,AFP\n", encoding="utf-8")
+    manifest.chmod(0)
+    _fails(tmp_path, [str(folder)], f"{manifest}: cannot be read (Permission denied)")
+
+
+@needs_non_root
+def test_folder_without_read_permission(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    folder.chmod(0)
+    try:
+        with pytest.raises(ArticleError) as caught:
+            ingest([folder])  # the command line refuses it earlier, as a usage error
+    finally:
+        folder.chmod(0o755)
+    assert str(caught.value) == f"{folder}: cannot be read (Permission denied)"
+
+
+@needs_non_root
+def test_sub_folder_without_read_permission_is_a_warning(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    (folder / "locked").mkdir()
+    (folder / "locked" / "b.txt").write_bytes(b"Other title\nOther text.\n")
+    (folder / "locked").chmod(0)
+    try:
+        result = run("articles", "list", str(folder))
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {folder / 'locked'}: folder cannot be read (Permission denied); skipped\n"
+    )
+    assert len(result.stdout.splitlines()) == 2
+
+
+def _manifest_fails(tmp_path, text: str, message: str) -> None:
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    manifest = folder / "manifest.csv"
+    manifest.write_text(text, encoding="utf-8")
+    _fails(tmp_path, [str(folder)], f"{manifest}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "file,source\n../../etc/passwd,AFP\n",
+            "line 2: file '../../etc/passwd' must be a file name, not a path",
+        ),
+        (
+            "file,source\nsub\\a.txt,AFP\n",
+            "line 2: file 'sub\\\\a.txt' must be a file name, not a path",
+        ),
+        ("file,source,source\na.txt,AFP,Reuters\n", "column 'source' appears twice"),
+        ("source,file,file\nAFP,a.txt,a.txt\n", "column 'file' appears twice"),
+        ("file,source\n\na.txt,AFP,extra\n", "line 3: 3 values for 2 columns"),
+        ("file,source\na.txt,AFP\x1b[2J\n", "line 2: source contains the control character U+001B"),
+        ("file,source\na.txt,A\x00FP\n", "line 2: source contains the control character U+0000"),
+        (
+            "file,url\na.txt,https://x.\x85org/\n",
+            "line 2: url contains the control character U+0085",
+        ),
+        (
+            "file,source\na.txt," + "x" * 200_000 + "\n",
+            "line 2: not valid CSV (field larger than field limit (131072))",
+        ),
+    ],
+)
+def test_manifest_values_that_are_refused(tmp_path, text, message):
+    _manifest_fails(tmp_path, text, message)
+
+
+def test_manifest_article_id_must_be_a_safe_name(tmp_path):
+    _manifest_fails(
+        tmp_path,
+        "file,source,article_id\na.txt,AFP,../../etc/passwd\n",
+        "line 2: article_id '../../etc/passwd' must be letters, digits, '.', '_' and '-', "
+        "starting with a letter or digit (at most 128 characters)",
+    )
+    (tmp_path / "in" / "manifest.csv").write_text(
+        "file,article_id\na.txt,AFP_2024-02.27\n", "utf-8"
+    )
+    assert ingest([tmp_path / "in"]).articles[0].article_id == "AFP_2024-02.27"
+
+
+def test_control_characters_are_removed_from_texts_and_titles():
+    raw = "Ti\x1b[2Jtle\x07 \x7fone\x9b\nBody\x85more\x0cend\u2028x\x0bz\ttab\x00\n"
+    assert clean_text(raw) == "Ti[2Jtle one\nBody\nmore\nend\nx\nz\ttab"
+
+
+def test_list_prints_no_terminal_control_characters(tmp_path):
+    folder = _folder(
+        tmp_path,
+        {"a.txt": "Bad \x1b]0;owned\x07title \u009b31m\nText.\n".encode(), "b\x1b[2J.txt": ARTICLE},
+    )
+    for fmt in ("table", "json"):
+        result = run("articles", "list", str(folder), "--format", fmt)
+        assert result.exit_code == 0
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.stdout)
+    titles = [row["title"] for row in json.loads(result.stdout)]
+    assert titles == ["Bad ]0;ownedtitle 31m", "A title"]
+
+
+def test_file_names_with_control_characters_are_printed_escaped(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE, "b\x1b[2J.txt": ARTICLE})
+    os.mkfifo(folder / "c\x1b]0;x\x07.txt")
+    output = tmp_path / "out.jsonl"
+    result = run("articles", "ingest", str(folder), "-o", str(output))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"warning: {folder}/c\\x1b]0;x\\x07.txt: not a regular file (a FIFO); skipped",
+        "duplicate: b\\x1b[2J.txt has the same text as a.txt; kept once",
+    ]
+
+
+def test_fifos_and_linked_folders_in_a_folder_are_skipped_with_a_warning(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    os.mkfifo(folder / "b.txt")
+    os.mkfifo(folder / "notes.md")  # not named like an article: not looked at
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c.txt").write_bytes(b"Other title\nOther text.\n")
+    (folder / "more").symlink_to(elsewhere)
+    (folder / "d.txt").mkdir()  # a folder named like an article is read as a folder
+    (folder / "d.txt" / "e.txt").write_bytes(b"Third title\nThird text.\n")
+    output = tmp_path / "out.jsonl"
+    command = [str(Path(sys.executable).with_name("stancepack")), "articles", "ingest"]
+    result = subprocess.run(
+        [*command, str(folder), "-o", str(output)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"warning: {folder / 'b.txt'}: not a regular file (a FIFO); skipped",
+        f"warning: {folder / 'more'}: symbolic link to a folder, not followed; skipped",
+    ]
+    assert [article.file for article in read_jsonl(output)] == ["a.txt", "e.txt"]

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
-from stancepack.annotate.articles import ingest, validate_articles, write_jsonl
+from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_jsonl
 from stancepack.commands.options import format_option
+from stancepack.terminal import printable, printable_json
 
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
 manifest_option = click.option(
     "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="CSV with file, source, url, published, language (default: manifest.csv in the folder).",
 )
@@ -59,11 +60,15 @@ def ingest_command(
     """
     report = ingest(paths, manifest=manifest, encoding=encoding)
     validate_articles(report.articles)
+    echo_warnings(report)
     for dropped, kept in report.exact_duplicates:
-        click.echo(f"duplicate: {dropped} has the same text as {kept}; kept once", err=True)
+        click.echo(
+            printable(f"duplicate: {dropped} has the same text as {kept}; kept once"), err=True
+        )
     for left, right, similarity in report.near_duplicates:
         click.echo(
-            f"near-duplicate: {left} ~ {right} (jaccard {similarity}); same story_id", err=True
+            printable(f"near-duplicate: {left} ~ {right} (jaccard {similarity}); same story_id"),
+            err=True,
         )
     write_jsonl(output, report.articles)
     click.echo(f"wrote {len(report.articles)} articles to {output}")
@@ -83,6 +88,8 @@ def list_command(
 
         stancepack articles list data/articles --format json
     """
+    report = ingest(paths, manifest=manifest, encoding=encoding)
+    echo_warnings(report)
     rows = [
         {
             "article_id": a.article_id,
@@ -91,14 +98,22 @@ def list_command(
             "title": a.title,
             "characters": len(a.text),
         }
-        for a in ingest(paths, manifest=manifest, encoding=encoding).articles
+        for a in report.articles
     ]
     if output_format == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     click.echo(f"{'article_id':<16}  {'source':<24}  {'published':<10}  {'chars':>6}  title")
     for row in rows:
         click.echo(
-            f"{row['article_id']:<16}  {row['source'][:24]:<24}  {row['published']:<10}  "
-            f"{row['characters']:>6}  {row['title']}"
+            printable(
+                f"{row['article_id']:<16}  {row['source'][:24]:<24}  {row['published']:<10}  "
+                f"{row['characters']:>6}  {row['title']}"
+            )
         )
+
+
+def echo_warnings(report: IngestReport) -> None:
+    """Print each entry the ingestion skipped, and why, on stderr."""
+    for warning in report.warnings:
+        click.echo(printable(f"warning: {warning}"), err=True)
