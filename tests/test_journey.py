@@ -5,11 +5,11 @@ project has five tasks with pre-annotations, validate the committed export, pack
 into a temporary folder (files identical to data/dataset/), load every config with
 ``datasets.load_dataset`` (the counts the README documents), and stop the server leaving
 no process behind. Every step runs the installed ``stancepack`` command, as a user would.
+tests/test_committed_data.py checks the same committed data without a server.
 """
 
 from __future__ import annotations
 
-import filecmp
 import json
 import os
 import subprocess
@@ -21,16 +21,19 @@ import pytest
 from stancepack.annotate import server as local
 from stancepack.annotate.client import local_connection, make_client
 from stancepack.annotate.projects import find_project
+from stancepack.schema.features import CONFIGS
+from tests.committed_data import (
+    CURATORS,
+    DATASET,
+    EXPORT,
+    different_files,
+    documented_counts,
+)
 from tests.helpers import REPO
 
 pytestmark = [pytest.mark.server, pytest.mark.own_server]
 
 STANCEPACK = Path(sys.executable).with_name("stancepack")
-EXPORT = "data/exports/seed-articles.json"
-CURATORS = "the stancepack project maintainers, in one annotation pass (no agreement figure)"
-DATASET = REPO / "data" / "dataset"
-CONFIGS = ("mentions", "articles", "relations", "annotations", "actors")
-SPLITS = ("train", "validation", "test")
 # A first start creates the database (about 30 s on a quiet 2-core machine); leave room for
 # a busy CI machine, as the session fixture does.
 START_TIMEOUT = "600"
@@ -40,17 +43,6 @@ def stancepack(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [str(STANCEPACK), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
     )
-
-
-def documented_counts() -> dict[str, dict[str, int]]:
-    """Rows per config and split, from the README's seed-dataset table."""
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("<!-- seed-table -->")[1]
-    counts = {}
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and cells[0] in CONFIGS:
-            counts[cells[0]] = dict(zip(SPLITS, map(int, cells[1:]), strict=True))
-    return counts
 
 
 def loaded_counts(dataset: Path, env: dict[str, str]) -> dict[str, dict[str, int]]:
@@ -65,20 +57,6 @@ def loaded_counts(dataset: Path, env: dict[str, str]) -> dict[str, dict[str, int
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
-
-
-def same_files(left: Path, right: Path) -> list[str]:
-    """Relative paths that differ, or exist on one side only."""
-    names = sorted(
-        {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
-        | {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
-    )
-    return [
-        name
-        for name in names
-        if not ((left / name).is_file() and (right / name).is_file())
-        or not filecmp.cmp(left / name, right / name, shallow=False)
-    ]
 
 
 @pytest.fixture
@@ -116,16 +94,17 @@ def test_readme_journey(tmp_path: Path, user_env: dict[str, str]) -> None:
     assert stopped.returncode == 0, stopped.stderr
     assert not local.server_status(data_dir).alive
 
-    validated = stancepack("validate", EXPORT, env=user_env)
+    export = EXPORT.relative_to(REPO).as_posix()
+    validated = stancepack("validate", export, env=user_env)
     assert validated.returncode == 0, validated.stdout
     assert validated.stdout.splitlines()[-1].endswith("errors 0, warnings 0: valid")
 
     packaged = tmp_path / "dataset"
     result = stancepack(
-        "package", EXPORT, "-o", str(packaged), "--curators", CURATORS, env=user_env
+        "package", export, "-o", str(packaged), "--curators", CURATORS, env=user_env
     )
     assert result.returncode == 0, result.stderr
-    assert same_files(packaged, DATASET) == []
+    assert different_files(packaged, DATASET) == []
 
     assert loaded_counts(packaged, user_env) == documented_counts()
     assert set(documented_counts()) == set(CONFIGS)
