@@ -3,6 +3,11 @@
 Every vocabulary in stancepack comes from one `Taxonomy` object, loaded from a YAML file
 (the packaged default, or a user's own with ``--taxonomy FILE``). Loading validates the
 file and names the file, the entry and the problem when something is wrong.
+
+Each stance declares a ``polarity`` towards the proposition: ``positive``, ``negative`` or
+``none``. Discourse networks read it to tell which stances are in conflict. A stance that
+declares no polarity (a taxonomy file written before polarities existed) gets ``none``;
+the polarity is part of the taxonomy's content, hence of its version.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ VOCABULARIES = ("actor_types", "stances", "roles", "relations")
 SAFE_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_VALUE_LENGTH = 40
 
+POSITIVE = "positive"
+NEGATIVE = "negative"
+NO_POLARITY = "none"
+POLARITIES = (POSITIVE, NEGATIVE, NO_POLARITY)
+
 
 @dataclass(frozen=True)
 class Category:
@@ -38,6 +48,13 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Stance(Category):
+    """A stance value, with its polarity towards the proposition (one of ``POLARITIES``)."""
+
+    polarity: str = NO_POLARITY
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """The proposition being judged and the four vocabularies annotators use."""
 
@@ -46,7 +63,7 @@ class Taxonomy:
     proposition: str
     mention_rules: tuple[str, ...]
     actor_types: tuple[Category, ...]
-    stances: tuple[Category, ...]
+    stances: tuple[Stance, ...]
     roles: tuple[Category, ...]
     relations: tuple[Category, ...]
     source: str = ""
@@ -54,6 +71,13 @@ class Taxonomy:
     def values(self, vocabulary: str) -> list[str]:
         """The values of one vocabulary (``actor_types``, ``stances``, ...), in file order."""
         return [category.value for category in getattr(self, vocabulary)]
+
+    def polarity(self, stance: str) -> str:
+        """The polarity of a stance value (``none`` for a value the taxonomy does not list)."""
+        for category in self.stances:
+            if category.value == stance:
+                return getattr(category, "polarity", NO_POLARITY)
+        return NO_POLARITY
 
     @property
     def actor_type_values(self) -> list[str]:
@@ -93,6 +117,35 @@ class Taxonomy:
         }
 
 
+def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
+    """Rebuild a Taxonomy from ``Taxonomy.content()`` (as a dataset's facts store it).
+
+    Content recorded before stances had a polarity gives every stance ``none``."""
+    vocabularies: dict[str, Any] = {
+        name: tuple(
+            Category(item["value"], item["definition"], tuple(item["examples"]))
+            for item in content[name]
+        )
+        for name in VOCABULARIES
+    }
+    vocabularies["stances"] = tuple(
+        Stance(
+            item["value"],
+            item["definition"],
+            tuple(item["examples"]),
+            item.get("polarity", NO_POLARITY),
+        )
+        for item in content["stances"]
+    )
+    return Taxonomy(
+        name=content["name"],
+        title=content["title"],
+        proposition=content["proposition"],
+        mention_rules=tuple(content["mention_rules"]),
+        **vocabularies,
+    )
+
+
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load and validate a taxonomy file; the packaged default when ``path`` is None."""
     if path is None:
@@ -110,7 +163,7 @@ def _load(path: Path) -> Taxonomy:
     where = str(path)
     if not isinstance(raw, dict):
         raise TaxonomyError(f"{where}: expected a mapping at the top level")
-    vocabularies = {name: _categories(raw, name, where) for name in VOCABULARIES}
+    vocabularies: dict[str, Any] = {name: _categories(raw, name, where) for name in VOCABULARIES}
     return Taxonomy(
         name=_text(raw, "name", where),
         title=_text(raw, "title", where),
@@ -141,6 +194,7 @@ def _text_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
 
 
 def _categories(raw: dict[str, Any], vocabulary: str, where: str) -> tuple[Category, ...]:
+    """The entries of one vocabulary; stances carry their polarity."""
     entries = raw.get(vocabulary)
     if not isinstance(entries, list) or not entries:
         raise TaxonomyError(f"{where}: {vocabulary}: must be a non-empty list")
@@ -149,6 +203,12 @@ def _categories(raw: dict[str, Any], vocabulary: str, where: str) -> tuple[Categ
     for index, entry in enumerate(entries):
         entry_name = f"{vocabulary}[{index}]"
         category = _category(entry, f"{where}: {entry_name}")
+        if vocabulary == "stances":
+            category = _stance(category, entry, f"{where}: {entry_name}")
+        elif "polarity" in entry:
+            raise TaxonomyError(
+                f"{where}: {entry_name} ({category.value}): polarity: only stances have one"
+            )
         if category.value in seen:
             raise TaxonomyError(
                 f"{where}: {entry_name}: duplicate value {category.value!r} in {vocabulary}"
@@ -178,6 +238,16 @@ def _category(entry: Any, where: str) -> Category:
         definition=definition.strip(),
         examples=tuple(example.strip() for example in examples),
     )
+
+
+def _stance(category: Category, entry: dict[str, Any], where: str) -> Stance:
+    polarity = entry.get("polarity", NO_POLARITY)
+    if polarity not in POLARITIES:
+        raise TaxonomyError(
+            f"{where} ({category.value}): polarity: must be one of {', '.join(POLARITIES)} "
+            f"(got {polarity!r})"
+        )
+    return Stance(category.value, category.definition, category.examples, polarity)
 
 
 def _check_safe_value(value: str, where: str) -> None:
