@@ -4,7 +4,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from stancepack.annotate.articles import clean_text, ingest, read_jsonl
 from stancepack.cli import cli
 from stancepack.errors import ArticleError
 from tests.helpers import SEED_ARTICLES
+from tests.permissions import needs_enforced_permissions
 
 SEED_TITLES = {
     "ABC News": "France again floats idea of sending non-combat troops to Ukraine",
@@ -269,24 +269,6 @@ def test_missing_path_is_a_usage_error(args):
     assert "does not exist" in result.stderr
 
 
-def _permissions_are_enforced() -> bool:
-    """False for root (or any process allowed to override file permissions)."""
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe"
-        probe.write_bytes(b"x")
-        probe.chmod(0)
-        try:
-            probe.read_bytes()
-        except PermissionError:
-            return True
-        return False
-
-
-needs_non_root = pytest.mark.skipif(
-    not _permissions_are_enforced(), reason="this process reads files whatever their mode"
-)
-
-
 def test_manifest_csv_that_is_a_folder(tmp_path):
     folder = _folder(tmp_path, {"a.txt": ARTICLE})
     (folder / "manifest.csv").mkdir()
@@ -328,7 +310,7 @@ def test_article_named_on_the_command_line_that_is_a_fifo(tmp_path):
     _fails(tmp_path, [str(fifo)], f"{fifo}: not a regular file (a FIFO)")
 
 
-@needs_non_root
+@needs_enforced_permissions
 def test_article_and_manifest_without_read_permission(tmp_path):
     folder = _folder(tmp_path, {"a.txt": ARTICLE, "b.txt": b"Other title\nOther text.\n"})
     (folder / "b.txt").chmod(0)
@@ -340,7 +322,7 @@ def test_article_and_manifest_without_read_permission(tmp_path):
     _fails(tmp_path, [str(folder)], f"{manifest}: cannot be read (Permission denied)")
 
 
-@needs_non_root
+@needs_enforced_permissions
 def test_folder_without_read_permission(tmp_path):
     folder = _folder(tmp_path, {"a.txt": ARTICLE})
     folder.chmod(0)
@@ -352,7 +334,7 @@ def test_folder_without_read_permission(tmp_path):
     assert str(caught.value) == f"{folder}: cannot be read (Permission denied)"
 
 
-@needs_non_root
+@needs_enforced_permissions
 def test_sub_folder_without_read_permission_is_a_warning(tmp_path):
     folder = _folder(tmp_path, {"a.txt": ARTICLE})
     (folder / "locked").mkdir()

@@ -1,4 +1,8 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -171,3 +175,99 @@ def test_user_taxonomy_for_another_debate(tmp_path):
     )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["roles"] == ["energy_supply"]
+
+
+def _show(path):
+    return CliRunner().invoke(cli, ["schema", "show", "--taxonomy", str(path)])
+
+
+def _refused_by_schema_show(path, message):
+    result = _show(path)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}: {message}\n"
+
+
+def test_taxonomy_nested_thousands_of_levels_deep(tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    _refused_by_schema_show(deep, "line 1: nested deeper than 100 levels")
+    block = tmp_path / "block.yaml"
+    block.write_text("".join("  " * level + "- \n" for level in range(3000)), encoding="utf-8")
+    _refused_by_schema_show(block, "line 101: nested deeper than 100 levels")
+
+
+def _default_taxonomy_lines():
+    from stancepack.schema.taxonomy import DEFAULT_TAXONOMY_PATH
+
+    return DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_duplicate_keys_in_the_taxonomy_are_refused_with_their_line(tmp_path):
+    lines = _default_taxonomy_lines()
+    first_name = next(n for n, line in enumerate(lines, 1) if line.startswith("name:"))
+    top = tmp_path / "top.yaml"
+    top.write_text("".join(lines) + "name: another-debate\n", encoding="utf-8")
+    _refused_by_schema_show(
+        top, f"line {len(lines) + 1}: duplicate key 'name' (first on line {first_name})"
+    )
+    definition = next(n for n, line in enumerate(lines) if "  definition:" in line)
+    lines.insert(definition + 1, lines[definition].replace("definition: ", "definition: Not "))
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("".join(lines), encoding="utf-8")
+    _refused_by_schema_show(
+        nested,
+        f"line {definition + 2}: duplicate key 'definition' (first on line {definition + 1})",
+    )
+
+
+def test_duplicate_keys_in_flow_mappings_are_refused_but_merges_may_override(tmp_path):
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("name: {a: 1, a: 2}\n", encoding="utf-8")
+    _refused_by_schema_show(flow, "line 1: duplicate key 'a' (first on line 1)")
+    path = write_taxonomy(tmp_path / "merged.yaml", default_taxonomy_data())
+    text = path.read_text(encoding="utf-8").replace(
+        "name: western-troops-ukraine\n",
+        "x-defaults: &defaults {name: placeholder}\n<<: *defaults\nname: western-troops-ukraine\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    assert load_taxonomy(path).name == "western-troops-ukraine"
+
+
+def test_yaml_bombs_and_self_containing_aliases_are_refused(tmp_path):
+    laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level, name in enumerate("bcdefgh"):
+        previous = "abcdefgh"[level]
+        laughs.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(laughs) + "\n", encoding="utf-8")
+    _refused_by_schema_show(bomb, "line 7: aliases expand to more than 1000000 values")
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("name: &a [1, *a]\n", encoding="utf-8")
+    _refused_by_schema_show(loop, "line 1: alias *a refers to a value that contains it")
+
+
+def test_python_tags_are_refused_and_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "tagged.yaml"
+    path.write_text(f'name: !!python/object/apply:os.system ["touch {marker}"]\n', "utf-8")
+    _refused_by_schema_show(path, "line 1: tag !!python/object/apply:os.system is not allowed")
+    assert not marker.exists()
+
+
+def test_taxonomy_that_is_a_folder_or_a_fifo(tmp_path):
+    folder = tmp_path / "taxonomy.yaml"
+    folder.mkdir()
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(folder)
+    assert str(caught.value) == f"{folder}: not a regular file (a folder)"
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    stancepack = Path(sys.executable).with_name("stancepack")
+    result = subprocess.run(
+        [str(stancepack), "schema", "show", "--taxonomy", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {fifo}: not a regular file (a FIFO)\n"
