@@ -148,6 +148,8 @@ TASK_LEVEL_KEYS = frozenset(
 LINK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|/data/(?:upload|local-files)/)\S*$")
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 NAN = math.nan
+# The largest offset a table holds (int64); offsets beyond it are reported and held as -1.
+LARGEST_OFFSET = 2**63 - 1
 REGION_COLUMN = MENTION_COLUMNS.index("region_id")
 START_COLUMN = MENTION_COLUMNS.index("start")
 END_COLUMN = MENTION_COLUMNS.index("end")
@@ -542,7 +544,7 @@ class Flattener:
         start, end, text, placed = self._span_offsets(annotation, value, region_id, order)
         task = annotation.task
         row: list[Any] = [annotation.annotation_id, task.task_id, task.article_id, region_id]
-        row += [start, end, text, actor_type, "", [], ""]
+        row += [_held_offset(start), _held_offset(end), text, actor_type, "", [], ""]
         if region_id in spans:
             annotation.issue(
                 ERROR,
@@ -1291,11 +1293,15 @@ def _region_id(raw_id: Any) -> str:
     return raw_id if type(raw_id) is str else show_value(raw_id)
 
 
+def _held_offset(offset: int) -> int:
+    return offset if -LARGEST_OFFSET - 1 <= offset <= LARGEST_OFFSET else -1
+
+
 def _seconds(value: Any) -> float:
     if type(value) is float:
         return value
     if type(value) is int:
-        return float(value)
+        return float(value) if abs(value) <= LARGEST_OFFSET else NAN
     if type(value) is str:
         try:
             return float(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +35,9 @@ FULL_EXPORT_HINT = (
 # the run is odd), and the escape of a low surrogate that completes a high one.
 SURROGATE_ESCAPE = re.compile(r"(\\+)u[dD][89a-fA-F][0-9a-fA-F]{2}")
 LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+# A JSON string or, outside strings, an integer (not a fraction or exponent): where the
+# standard library's parser refuses one of more digits than Python converts.
+STRING_OR_INTEGER = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<![0-9])-?([0-9]++)(?![.eE])')
 LOST_IN_FLAT_EXPORTS = (
     "it has already dropped the relations and cut per-region stance, roles and "
     "actor names loose from their spans"
@@ -211,6 +215,27 @@ def _parse_json(text: str, source: str) -> Any:
         raise invalid_json_error(source, error.msg, error.lineno, error.colno, ends_early) from None
     except RecursionError:
         raise too_deep_error(source) from None
+    except ValueError:  # an integer too long to convert
+        line, column = line_and_column(text, too_long_integer(text))
+        raise too_long_integer_error(source, line, column) from None
+
+
+def too_long_integer(text: str, start: int = 0) -> int:
+    """The position of the first integer in the JSON ``text[start:]`` (``start`` outside
+    any string) that has more digits than Python converts; the end of the text if none."""
+    limit = sys.get_int_max_str_digits()
+    for token in STRING_OR_INTEGER.finditer(text, start):
+        digits = token.group(1)
+        if digits is not None and limit and len(digits) > limit:
+            return token.start()
+    return len(text)
+
+
+def too_long_integer_error(source: str, line: int, column: int) -> ExportError:
+    return ExportError(
+        f"{source}: an integer of more than {sys.get_int_max_str_digits()} digits at line "
+        f"{line}, column {column}, too long to read; Label Studio exports hold no such number"
+    )
 
 
 def too_deep_error(source: str) -> ExportError:

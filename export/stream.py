@@ -63,6 +63,8 @@ from stancepack.export.reader import (
     not_utf8_error,
     open_export_file,
     too_deep_error,
+    too_long_integer,
+    too_long_integer_error,
 )
 
 CHUNK_BYTES = 1 << 20  # 1 MiB of the file at a time
@@ -343,6 +345,14 @@ class _ListReader:
         ends_early = self._only_space_follows()
         return invalid_json_error(self.source, message, line, column, ends_early)
 
+    def _too_long_integer(self, position: int) -> ExportError:
+        """The error `load_export` gives for the integer too long to read in the value at
+        ``position``; reads the rest of the file (for bytes that are not UTF-8)."""
+        line, column = self._line_and_column(too_long_integer(self.text, position))
+        self.cursor = position
+        self._only_space_follows()
+        return too_long_integer_error(self.source, line, column)
+
     def _check_surrogates(self, start: int, end: int, refusal: _Refusal) -> None:
         """Note the first lone surrogate escape of the value at ``text[start:end]`` (only
         the standard scanner reads one: orjson refuses a batch that holds it)."""
@@ -534,6 +544,9 @@ class _ListReader:
             except RecursionError:
                 self.handle.close()
                 raise too_deep_error(self.source) from None
+            except ValueError:  # an integer too long to convert
+                refusal.note(_Refusal.INVALID_JSON, self._too_long_integer(position))
+                return None
             else:
                 if self.at_end or end < len(self.text) - NEAR_END:
                     self._check_surrogates(position, end, refusal)

@@ -103,3 +103,98 @@ def test_surrogate_pairs_and_escaped_backslashes_are_no_lone_surrogates(tmp_path
     assert '"\\ud83d\\ude00 \\\\udc80 \\\\\\\\ud800"' in export.read_text(encoding="utf-8")
     result = run("validate", export)
     assert result.exit_code == 0, result.output
+
+
+# --- numbers beyond any offset --------------------------------------------------------------
+
+
+def with_offsets(start: int, end: int) -> dict[str, Any]:
+    absurd = task(1)
+    absurd["annotations"][0]["result"][0]["value"].update(start=start, end=end)
+    return absurd
+
+
+def error_lines(result: Result) -> list[str]:
+    return [line.strip() for line in result.stdout.splitlines() if line.startswith("  error ")]
+
+
+WHERE = "task 1, annotation 101 (alice@example.org), region r1"
+ABSURD_OFFSETS = {
+    "start 2**63": (
+        2**63,
+        32,
+        f'error empty-span: {WHERE}, end "{2**63}-32": span of zero or negative length '
+        f"({2**63}-32)",
+    ),
+    "end 2**63": (
+        17,
+        2**63,
+        f'error offset-out-of-range: {WHERE}, end "17-{2**63}": offsets 17-{2**63} fall '
+        f"outside the text (0-{len(TEXT)})",
+    ),
+    "end 10**30": (
+        17,
+        10**30,
+        f'error offset-out-of-range: {WHERE}, end "17-{10**30}": offsets 17-{10**30} fall '
+        f"outside the text (0-{len(TEXT)})",
+    ),
+    "start below -2**63": (
+        -(2**63) - 1,
+        32,
+        f'error offset-out-of-range: {WHERE}, start "{-(2**63) - 1}-32": offsets '
+        f"{-(2**63) - 1}-32 fall outside the text (0-{len(TEXT)})",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "line"), ABSURD_OFFSETS.values(), ids=list(ABSURD_OFFSETS)
+)
+@pytest.mark.parametrize("first", [True, False], ids=["first task", "later task"])
+def test_offsets_beyond_64_bits_are_an_issue(tmp_path, start, end, line, first):
+    tasks = [with_offsets(start, end), task(2)] if first else [task(2), with_offsets(start, end)]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    result = run("validate", export)
+    assert error_lines(result) == [line]
+    assert result.exit_code == 1
+
+
+def test_package_refuses_absurd_offsets_with_its_report(tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([with_offsets(17, 2**64)]), encoding="utf-8")
+    result = run("package", export, "-o", tmp_path / "dataset")
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {export}: invalid export (1 error); nothing was written"
+    )
+    assert result.exit_code == 1
+    assert not (tmp_path / "dataset").exists()
+
+
+def test_a_lead_time_beyond_any_float_is_no_crash(tmp_path):
+    absurd = task(1)
+    absurd["annotations"][0]["lead_time"] = 10**400
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([absurd]), encoding="utf-8")
+    result = run("validate", export)
+    assert result.stdout.splitlines()[-1].endswith("errors 0, warnings 0: valid")
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["validate", "package", "agreement"])
+@pytest.mark.parametrize("position", [0, 2], ids=["first task", "later task"])
+def test_an_integer_too_long_to_read_is_refused_with_its_place(tmp_path, command, position):
+    tasks = [task(1), task(2), task(3)]
+    tasks[position]["data"]["views"] = "HUGE"
+    text = json.dumps(tasks, indent=1).replace('"HUGE"', "-" + "7" * 5000)
+    export = tmp_path / "export.json"
+    export.write_text(text, encoding="utf-8")
+    at = text.index("-777")
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    result = run(*command_line(command, export, tmp_path))
+    assert result.stderr == (
+        f"Error: {export}: an integer of more than 4300 digits at line {line}, column {column}, "
+        "too long to read; Label Studio exports hold no such number\n"
+    )
+    assert result.exit_code == 1
+    assert not (tmp_path / "dataset").exists()

@@ -121,6 +121,13 @@ PRECEDENCE = {
     "a lone surrogate in a later batch": b'[{"id": 1}, {"id": 2}, {"id": 3, "t": "\\ud800"}]',
     "a high surrogate before a high one": b'[{"id": 1}, {"id": "\\ud800\\ud83d\\ude00"}]',
     "a lone surrogate in a JSON object": b'{"data": {"text": "\\uDFFF"}}',
+    "an integer too long to read after digits in a string": (
+        b'[{"id": 1}, {"id": "' + b"5" * 5000 + b'", "n": [1.5, ' + b"5" * 5000 + b"]}, {]"
+    ),
+    "invalid JSON before an integer too long to read": b'[{"id": 1}, {"id" 2}, ' + b"5" * 5000,
+    "an integer too long to read before bytes that are not UTF-8": (
+        b'[{"id": 1}, ' + b"5" * 5000 + b', "\xff"]'
+    ),
     "a number cut by the end of a chunk": b"[" + b"1" * 40 + b"]",
     "a list nested too deeply": b"[" * 100_000 + b"]" * 100_000,
     "a file that is not a list": b'{"data": {"text": "x"}}',
