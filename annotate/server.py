@@ -3,8 +3,10 @@
 The server binds to 127.0.0.1 only, keeps SQLite and everything else it writes in one
 data directory, and runs with a clean environment (its own HOME, no telemetry, no stray
 variables). On the first start of a data directory an admin user is created with a random
-password and a random API token, saved in ``credentials.json`` (mode 0600). The token is
-never printed or logged.
+password and a random API token, saved in ``credentials.json``. The token is never printed
+or logged. The data directory is readable by its owner alone (mode 0700, also when it
+existed before), and so are the files in it (0600): the SQLite database holds the token in
+plain text.
 
 Functions here return data and raise ``ServerError``; ``stancepack serve`` prints.
 """
@@ -15,7 +17,9 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -48,6 +52,14 @@ LOG_FILE = "server.log"
 LOCK_FILE = "server.lock"
 HOME_DIR = "home"
 DATABASE_FILE = "label_studio.sqlite3"
+# Modes of the data directory and of the files in it: its owner's alone.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+# What the server process creates (its database, exports, uploads) is its owner's alone.
+SERVER_UMASK = 0o077
+# A process id as the pid file holds it; Linux hands out none above 2**22.
+PID_PATTERN = re.compile(r"[0-9]{1,7}")
+MAX_PID = 1 << 22
 
 # Variables passed through from the caller's environment; everything else is dropped, so
 # that a stray USERNAME, PASSWORD, PORT or HOST cannot reach Label Studio's settings.
@@ -112,6 +124,7 @@ class ServerStatus:
     url: str | None
     alive: bool
     answering: bool
+    stale_pid: str | None = None
 
     @property
     def running(self) -> bool:
@@ -185,15 +198,32 @@ def find_label_studio(directories: Sequence[str | Path] | None = None) -> Path:
 
 
 def prepare_data_dir(data_dir: Path) -> None:
-    """Create the data directory (mode 0700) and check that files can be written in it."""
+    """Create the data directory, or tighten an existing one, to be its owner's alone
+    (0700, the files in it 0600), and check that files can be written in it."""
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (data_dir / HOME_DIR).mkdir(mode=0o700, exist_ok=True)
+        data_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        (data_dir / HOME_DIR).mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
         with tempfile.TemporaryFile(dir=data_dir):
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ServerError(f"data directory {data_dir} is not writable ({reason})") from None
+    make_private(data_dir)
+
+
+def make_private(data_dir: Path) -> None:
+    """Modes 0700 for the data directory and its home, 0600 for the files directly in it."""
+    try:
+        for folder in (data_dir, data_dir / HOME_DIR):
+            os.chmod(folder, PRIVATE_DIR_MODE)
+        for entry in data_dir.iterdir():
+            if entry.is_file() and not entry.is_symlink():
+                os.chmod(entry, PRIVATE_FILE_MODE)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ServerError(
+            f"data directory {data_dir} cannot be made readable by its owner alone ({reason})"
+        ) from None
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
@@ -264,12 +294,17 @@ def read_credentials(path: Path) -> Credentials:
 
 
 def write_credentials(path: Path, credentials: Credentials) -> None:
-    """Write the credentials atomically into a file created readable by the user alone."""
+    """Write the credentials atomically into a file readable by the user alone."""
+    write_private(path, credentials.to_json())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically into a file created readable by its owner alone (0600)."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(credentials.to_json())
+            stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -338,8 +373,10 @@ def server_command(executable: Path, data_dir: Path, port: int) -> list[str]:
 def spawn(
     command: list[str], environment: dict[str, str], log_path: Path
 ) -> subprocess.Popen[bytes]:
-    """Start the server in its own session (so Ctrl-C reaches us, and we stop it)."""
-    with log_path.open("ab") as log:
+    """Start the server in its own session (so Ctrl-C reaches us, and we stop it); what it
+    creates is its owner's alone."""
+    handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    with os.fdopen(handle, "ab") as log:
         log.write(f"--- stancepack: {time.strftime('%Y-%m-%d %H:%M:%S')} starting\n".encode())
         log.flush()
         process = subprocess.Popen(
@@ -350,6 +387,7 @@ def spawn(
             env=environment,
             cwd=environment["HOME"],
             start_new_session=True,
+            umask=SERVER_UMASK,
         )
     _CHILDREN[process.pid] = process
     return process
@@ -436,17 +474,51 @@ def _early_exit_error(startup: _Startup, code: int) -> ServerError:
 
 
 def read_pid(data_dir: Path) -> int | None:
+    """The process id in the pid file; None when there is no file or it holds no process id
+    (garbage, or a number no process can have)."""
     try:
-        text = (data_dir / PID_FILE).read_text(encoding="ascii").strip()
+        text = (data_dir / PID_FILE).read_bytes()[:64].decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return int(text) if text.isdigit() else None
+    if not PID_PATTERN.fullmatch(text) or not 0 < int(text) <= MAX_PID:
+        return None
+    return int(text)
 
 
 def write_pid(data_dir: Path, pid: int) -> None:
-    from stancepack.atomic import atomic_write_text
+    write_private(data_dir / PID_FILE, f"{pid}\n")
 
-    atomic_write_text(data_dir / PID_FILE, f"{pid}\n")
+
+def stale_pid_reason(data_dir: Path) -> str | None:
+    """Why the pid file names no live server of ``data_dir``; None when there is no pid
+    file or its server lives."""
+    if not (data_dir / PID_FILE).exists():
+        return None
+    pid = read_pid(data_dir)
+    if pid is None:
+        return "it holds no process id"
+    if not is_server_process(pid, data_dir):
+        return f"process {pid} is not a Label Studio server of this folder"
+    return None
+
+
+def remove_stale_pid_file(data_dir: Path) -> str | None:
+    """Remove a pid file that names no live server of ``data_dir``; say so, or None when
+    there was none to remove."""
+    reason = stale_pid_reason(data_dir)
+    if reason is None:
+        return None
+    (data_dir / PID_FILE).unlink(missing_ok=True)
+    return f"removed the stale {data_dir / PID_FILE} ({reason})"
+
+
+def stop_hint(data_dir: Path) -> str:
+    """The command that stops the server of ``data_dir``, naming the folder unless it is the
+    default one."""
+    command = "stancepack serve --stop"
+    if data_dir != DEFAULT_DATA_DIR.absolute():
+        command += f" --data-dir {shlex.quote(str(data_dir))}"
+    return command
 
 
 def _remove_pid_file(data_dir: Path, pid: int) -> None:
@@ -492,7 +564,10 @@ def server_status(data_dir: str | Path | None = None) -> ServerStatus:
         url = read_credentials(credentials_path(directory)).url
     alive = pid is not None and is_server_process(pid, directory)
     answering = alive and url is not None and health_answers(url)
-    return ServerStatus(data_dir=directory, pid=pid, url=url, alive=alive, answering=answering)
+    stale = None if alive else stale_pid_reason(directory)
+    return ServerStatus(
+        data_dir=directory, pid=pid, url=url, alive=alive, answering=answering, stale_pid=stale
+    )
 
 
 def _terminate(pid: int, grace: float) -> None:
@@ -593,11 +668,12 @@ def start_server(
     directory = resolve_data_dir(data_dir)
     prepare_data_dir(directory)
     with _start_lock(directory):
+        _report_stale_pid_file(directory, on_progress)
         status = server_status(directory)
         if status.alive:
             raise ServerError(
                 f"Label Studio is already running for {directory} at {status.url} "
-                f"(pid {status.pid}); stop it with: stancepack serve --stop"
+                f"(pid {status.pid}); stop it with: {stop_hint(directory)}"
             )
         return _start_unlocked(directory, port, timeout, on_progress, executable_dirs)
 
@@ -610,26 +686,48 @@ def ensure_running(
     on_progress: Progress = _quiet,
     executable_dirs: Sequence[str | Path] | None = None,
 ) -> ServerInfo:
-    """Start the server in the background unless it already runs (then say so)."""
+    """Start the server in the background unless it already runs (then say so).
+
+    A server already running on another port than ``port`` is refused (it is not moved)."""
     directory = resolve_data_dir(data_dir)
     prepare_data_dir(directory)
     with _start_lock(directory):
+        _report_stale_pid_file(directory, on_progress)
         status = server_status(directory)
         if status.alive and status.pid is not None:
+            _refuse_another_port(status, port)
             return _running_info(directory, status.pid, timeout, on_progress)
         return _start_unlocked(directory, port, timeout, on_progress, executable_dirs).info
 
 
+def _report_stale_pid_file(directory: Path, on_progress: Progress) -> None:
+    note = remove_stale_pid_file(directory)
+    if note is not None:
+        on_progress(note)
+
+
+def _refuse_another_port(status: ServerStatus, port: int | None) -> None:
+    if port is None or status.url is None or status.url == url_for(port):
+        return
+    raise ServerError(
+        f"Label Studio is already running for {status.data_dir} at {status.url} "
+        f"(pid {status.pid}), not on port {port}; stop it first with: "
+        f"{stop_hint(status.data_dir)}"
+    )
+
+
 def stop_server(
-    data_dir: str | Path | None = None, grace: float = STOP_GRACE_SECONDS
+    data_dir: str | Path | None = None,
+    grace: float = STOP_GRACE_SECONDS,
+    *,
+    on_progress: Progress = _quiet,
 ) -> int | None:
-    """Stop the server recorded in the pid file; its pid, or None when none was running."""
+    """Stop the server recorded in the pid file; its pid, or None when none was running
+    (a stale pid file is removed, and ``on_progress`` told why)."""
     directory = resolve_data_dir(data_dir)
+    _report_stale_pid_file(directory, on_progress)
     pid = read_pid(directory)
     if pid is None:
-        return None
-    if not is_server_process(pid, directory):
-        (directory / PID_FILE).unlink(missing_ok=True)
         return None
     _terminate(pid, grace)
     _remove_pid_file(directory, pid)
@@ -646,7 +744,7 @@ def _running_info(directory: Path, pid: int, timeout: float, on_progress: Progre
         if time.monotonic() - started >= timeout:
             raise ServerError(
                 f"Label Studio (pid {pid}) for {directory} runs but does not answer "
-                f"{credentials.url}/health; stop it with: stancepack serve --stop"
+                f"{credentials.url}/health; stop it with: {stop_hint(directory)}"
             )
         on_progress(f"waiting for the server already starting (pid {pid})")
         time.sleep(1.0)

@@ -218,7 +218,12 @@ def test_stop_never_kills_a_process_that_is_not_our_server(tmp_path):
     other = subprocess.Popen(["sleep", "30"])
     try:
         local.write_pid(tmp_path, other.pid)
-        assert local.stop_server(tmp_path) is None
+        notes: list[str] = []
+        assert local.stop_server(tmp_path, on_progress=notes.append) is None
+        assert notes == [
+            f"removed the stale {tmp_path / 'server.pid'} (process {other.pid} is not a "
+            "Label Studio server of this folder)"
+        ]
         assert other.poll() is None
         assert not (tmp_path / local.PID_FILE).exists()
     finally:
@@ -232,6 +237,104 @@ def test_stop_and_status_without_a_server(tmp_path):
     assert result.stdout == f"no Label Studio server is running for {tmp_path}\n"
     result = run("serve", "--status", "--data-dir", str(tmp_path))
     assert result.stdout == f"not running (data in {tmp_path})\n"
+
+
+@pytest.fixture
+def open_umask():
+    """A umask that lets every user read new files, as many accounts have."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+PRIVATE_FILES = (
+    local.DATABASE_FILE,
+    local.LOG_FILE,
+    local.CREDENTIALS_FILE,
+    local.PID_FILE,
+    local.LOCK_FILE,
+)
+
+
+def test_an_existing_open_data_dir_and_its_files_are_made_private(tmp_path, open_umask):
+    data_dir = tmp_path / "ls"
+    data_dir.mkdir(mode=0o755)
+    for name in PRIVATE_FILES:
+        (data_dir / name).write_text("x")
+        (data_dir / name).chmod(0o644)
+    (data_dir / local.HOME_DIR).mkdir(mode=0o755)
+    assert mode(data_dir) == 0o755
+    local.prepare_data_dir(data_dir)
+    assert mode(data_dir) == 0o700
+    assert mode(data_dir / local.HOME_DIR) == 0o700
+    assert {name: mode(data_dir / name) for name in PRIVATE_FILES} == dict.fromkeys(
+        PRIVATE_FILES, 0o600
+    )
+
+
+def test_pid_and_log_files_are_created_private(tmp_path, open_umask):
+    local.prepare_data_dir(tmp_path)
+    local.write_pid(tmp_path, 12345)
+    process = local.spawn(["true"], {"HOME": str(tmp_path)}, tmp_path / local.LOG_FILE)
+    process.wait()
+    assert mode(tmp_path / local.PID_FILE) == 0o600
+    assert mode(tmp_path / local.LOG_FILE) == 0o600
+
+
+def test_what_the_server_process_creates_is_private(tmp_path, open_umask):
+    process = local.spawn(
+        ["sh", "-c", "echo data > made-by-the-server"],
+        {"HOME": str(tmp_path), "PATH": os.environ["PATH"]},
+        tmp_path / local.LOG_FILE,
+    )
+    assert process.wait() == 0
+    assert mode(tmp_path / "made-by-the-server") == 0o600
+
+
+@pytest.mark.parametrize("content", ["99999999999999999999999999\n", "4194305", "0", "-1", "abc"])
+def test_a_pid_file_without_a_process_id_is_stale_and_said_so(tmp_path, content):
+    (tmp_path / local.PID_FILE).write_text(content)
+    status = run("serve", "--status", "--data-dir", str(tmp_path))
+    assert status.exit_code == 0, status.output
+    assert status.stdout == (
+        f"not running (data in {tmp_path}; its server.pid is stale: it holds no process id)\n"
+    )
+    stopped = run("serve", "--stop", "--data-dir", str(tmp_path))
+    assert stopped.exit_code == 0, stopped.output
+    assert stopped.stderr == (
+        f"removed the stale {tmp_path / 'server.pid'} (it holds no process id)\n"
+    )
+    assert stopped.stdout == f"no Label Studio server is running for {tmp_path}\n"
+    assert not (tmp_path / local.PID_FILE).exists()
+
+
+def test_a_huge_pid_before_a_start_is_removed_and_said_so(tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))
+    monkeypatch.setenv("PATH", str(empty))
+    data_dir = tmp_path / "ls"
+    data_dir.mkdir()
+    (data_dir / local.PID_FILE).write_text("9" * 40)
+    result = run("serve", "--background", "--data-dir", str(data_dir), "--port", "9")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"removed the stale {data_dir / 'server.pid'} (it holds no process id)\n"
+        "Error: label-studio is not installed: install the server extra with "
+        "pip install 'stancepack[server]'\n"
+    )
+
+
+def test_the_stop_hint_names_a_data_dir_that_is_not_the_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert local.stop_hint(local.resolve_data_dir(None)) == "stancepack serve --stop"
+    assert local.stop_hint(tmp_path / "my data") == (
+        f"stancepack serve --stop --data-dir '{tmp_path / 'my data'}'"
+    )
 
 
 def test_stop_and_background_together_is_a_usage_error(tmp_path):
@@ -265,9 +368,10 @@ def initialised_dir(tmp_path_factory):
 
 @pytest.mark.server
 @pytest.mark.own_server
-def test_background_start_status_reuse_and_stop_through_the_cli(tmp_path):
+def test_background_start_status_reuse_and_stop_through_the_cli(tmp_path, open_umask):
     require_label_studio()
     data_dir = tmp_path / "ls"
+    data_dir.mkdir(mode=0o755)
     port = local.free_port()
     started = time.monotonic()
     result = run(
@@ -291,10 +395,12 @@ def test_background_start_status_reuse_and_stop_through_the_cli(tmp_path):
             f"password:     in {data_dir / 'credentials.json'} (readable by you only)\n"
         )
         assert "first start: creating the database" in result.stderr
-        assert "ready in" in result.stderr
+        assert f"; stop it with: stancepack serve --stop --data-dir {data_dir}\n" in result.stderr
         for secret in (credentials.token, credentials.password):
             assert secret not in result.stdout + result.stderr
-        assert stat.S_IMODE((data_dir / "credentials.json").stat().st_mode) == 0o600
+        assert mode(data_dir) == 0o700
+        for name in (local.DATABASE_FILE, local.LOG_FILE, local.CREDENTIALS_FILE, local.PID_FILE):
+            assert mode(data_dir / name) == 0o600, name
         pid = local.read_pid(data_dir)
         assert label_studio_pids(data_dir) == [pid]
 
@@ -306,6 +412,15 @@ def test_background_start_status_reuse_and_stop_through_the_cli(tmp_path):
         assert again.exit_code == 0
         assert again.stderr == f"already running (pid {pid})\n"
         assert again.stdout == result.stdout
+        other_port = local.free_port()
+        moved = run("serve", "--background", "--data-dir", str(data_dir), "--port", str(other_port))
+        assert moved.exit_code == 1
+        assert moved.stderr == (
+            f"Error: Label Studio is already running for {data_dir} at {url} (pid {pid}), "
+            f"not on port {other_port}; stop it first with: stancepack serve --stop "
+            f"--data-dir {data_dir}\n"
+        )
+        assert not local.port_in_use(other_port)
         status = run("serve", "--status", "--data-dir", str(data_dir))
         assert status.stdout == f"running: {url} (pid {pid}, data in {data_dir})\n"
         log = (data_dir / local.LOG_FILE).read_text()

@@ -78,7 +78,7 @@ def serve(
 
 def stop_command(data_dir: Path | None) -> None:
     directory = local.resolve_data_dir(data_dir)
-    pid = local.stop_server(directory)
+    pid = local.stop_server(directory, on_progress=say)
     if pid is None:
         click.echo(f"no Label Studio server is running for {directory}")
     else:
@@ -91,6 +91,11 @@ def status_command(data_dir: Path | None) -> None:
         click.echo(f"running: {state.url} (pid {state.pid}, data in {state.data_dir})")
     elif state.alive:
         click.echo(f"starting or not answering: {state.url} (pid {state.pid})")
+    elif state.stale_pid:
+        click.echo(
+            f"not running (data in {state.data_dir}; its {local.PID_FILE} is stale: "
+            f"{state.stale_pid})"
+        )
     else:
         click.echo(f"not running (data in {state.data_dir})")
 
@@ -112,7 +117,7 @@ def background_command(data_dir: Path | None, port: int | None, timeout: float) 
     else:
         say(
             f"ready in {info.startup_seconds:.1f} s (pid {info.pid}); stop it with: "
-            "stancepack serve --stop"
+            f"{local.stop_hint(info.data_dir)}"
         )
     print_login(info)
 
