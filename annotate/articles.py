@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from stancepack.errors import ArticleError
 from stancepack.filereader import kind_of, read_regular_file
@@ -455,12 +456,20 @@ def validate_articles(articles: list[Article]) -> None:
         ) from None
 
 
-def write_jsonl(path: str | Path, articles: list[Article]) -> Path:
-    """Write articles as JSON Lines, atomically, keys in a fixed order."""
-    from stancepack.atomic import atomic_write_text
+def write_records(stream: BinaryIO, articles: Iterable[Article]) -> None:
+    """Write articles to a binary stream as UTF-8 JSON Lines, keys in a fixed order."""
+    for article in articles:
+        stream.write(json.dumps(article.to_record(), ensure_ascii=False).encode("utf-8"))
+        stream.write(b"\n")
 
-    lines = [json.dumps(article.to_record(), ensure_ascii=False) for article in articles]
-    return atomic_write_text(path, "".join(line + "\n" for line in lines))
+
+def write_jsonl(path: str | Path, articles: list[Article]) -> Path:
+    """Write articles as JSON Lines, atomically (an existing file is replaced)."""
+    from stancepack.atomic import atomic_file
+
+    with atomic_file(path, force=True) as stream:
+        write_records(stream, articles)
+    return Path(path)
 
 
 def read_jsonl(path: str | Path) -> list[Article]:

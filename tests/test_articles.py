@@ -452,3 +452,49 @@ def test_fifos_and_linked_folders_in_a_folder_are_skipped_with_a_warning(tmp_pat
         f"warning: {folder / 'more'}: symbolic link to a folder, not followed; skipped",
     ]
     assert [article.file for article in read_jsonl(output)] == ["a.txt", "e.txt"]
+
+
+def test_an_existing_output_is_replaced_only_with_force(tmp_path):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    output = tmp_path / "out.jsonl"
+    output.write_bytes(b"earlier\n")
+    (folder / "b.txt").write_bytes(b"")  # the output is refused before any article is read
+    refused = run("articles", "ingest", str(folder), "-o", str(output))
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == f"Error: {output}: exists (pass --force to replace it)\n"
+    assert output.read_bytes() == b"earlier\n"
+    (folder / "b.txt").unlink()
+    replaced = run("articles", "ingest", str(folder), "-o", str(output), "--force")
+    assert replaced.exit_code == 0
+    assert [article.file for article in read_jsonl(output)] == ["a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("output_of", "message"),
+    [
+        (
+            lambda folder, manifest: folder / "a.txt",
+            "{output}: the output is the articles {folder}/a.txt",
+        ),
+        (
+            lambda folder, manifest: folder / "out.jsonl",
+            "{output}: the output lies inside the articles {folder}",
+        ),
+        (lambda folder, manifest: manifest, "{output}: the output is the manifest {manifest}"),
+    ],
+)
+def test_an_input_is_never_the_output_even_with_force(tmp_path, output_of, message):
+    folder = _folder(tmp_path, {"a.txt": ARTICLE})
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,source\na.txt,AFP\n", encoding="utf-8")
+    output = output_of(folder, manifest)
+    inputs = [str(folder / "a.txt") if output.name == "a.txt" else str(folder)]
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    result = run(
+        "articles", "ingest", *inputs, "--manifest", str(manifest), "-o", str(output), "--force"
+    )
+    assert result.exit_code == 1
+    suffix = "; choose an output outside the inputs"
+    expected = message.format(output=output, folder=folder, manifest=manifest)
+    assert result.stderr == f"Error: {expected}{suffix}\n"
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_jsonl
+from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_records
+from stancepack.atomic import atomic_file
 from stancepack.commands.options import format_option
 from stancepack.terminal import printable, printable_json
 
@@ -46,20 +47,35 @@ def articles() -> None:
     required=True,
     help="JSON Lines file to write, one article per line.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing output file (never one of the inputs, nor one inside them).",
+)
 def ingest_command(
-    paths: tuple[Path, ...], manifest: Path | None, encoding: str, output: Path
+    paths: tuple[Path, ...], manifest: Path | None, encoding: str, output: Path, force: bool
 ) -> None:
     """Read .txt articles (files or folders) into a JSON Lines table.
 
     Titles are first lines; layout noise is removed; ids derive from a hash of the text.
-    Exact duplicates are kept once, near-duplicates share a story_id.
+    Exact duplicates are kept once, near-duplicates share a story_id. The output is
+    written atomically: an interrupted run leaves any earlier output as it was.
 
     Example:
 
         stancepack articles ingest data/articles --manifest my.csv -o articles.jsonl
     """
-    report = ingest(paths, manifest=manifest, encoding=encoding)
-    validate_articles(report.articles)
+    inputs = [("articles", path) for path in paths] + [("manifest", manifest)]
+    with atomic_file(output, force=force, inputs=inputs) as stream:
+        report = ingest(paths, manifest=manifest, encoding=encoding)
+        validate_articles(report.articles)
+        echo_report(report)
+        write_records(stream, report.articles)
+    click.echo(printable(f"wrote {len(report.articles)} articles to {output}"))
+
+
+def echo_report(report: IngestReport) -> None:
+    """Print the skipped entries, duplicates and near-duplicates on stderr."""
     echo_warnings(report)
     for dropped, kept in report.exact_duplicates:
         click.echo(
@@ -70,8 +86,6 @@ def ingest_command(
             printable(f"near-duplicate: {left} ~ {right} (jaccard {similarity}); same story_id"),
             err=True,
         )
-    write_jsonl(output, report.articles)
-    click.echo(f"wrote {len(report.articles)} articles to {output}")
 
 
 @articles.command("list")
