@@ -25,7 +25,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from stancepack.annotate.gazetteer import Gazetteer, fold
-from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
+from stancepack.export.issues import (
+    CONTROL_CHARACTER,
+    ERROR,
+    WARNING,
+    Issue,
+    counted,
+    show_value,
+    type_name,
+)
 from stancepack.schema.fields import (
     ACTOR,
     ACTOR_NAME,
@@ -105,10 +113,12 @@ DTYPES = {
 ANNOTATION = "annotation"
 PREDICTION = "prediction"
 # Issue codes other modules look for: tasks named by their position in the file (a task
-# that is not an object, a task without an id), and an article with two texts.
+# that is not an object, a task without an id or with an id that is neither an integer nor a
+# string), and an article with two texts.
 BAD_TASK = "bad-task"
 MISSING_TASK_ID = "missing-task-id"
-NAMED_BY_POSITION = frozenset({BAD_TASK, MISSING_TASK_ID})
+BAD_TASK_ID = "bad-task-id"
+NAMED_BY_POSITION = frozenset({BAD_TASK, MISSING_TASK_ID, BAD_TASK_ID})
 ARTICLE_TEXT_CONFLICT = "article-text-conflict"
 # Result types stancepack reads; any other type belongs to another kind of project.
 SPAN_TYPE = "labels"
@@ -147,6 +157,9 @@ TASK_LEVEL_KEYS = frozenset(
 # A task text that is only a link: the text lives in storage, not in the export.
 LINK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|/data/(?:upload|local-files)/)\S*$")
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# Article fields that are one line of text (as actor names are): a control character is
+# never part of them.
+ONE_LINE_FIELDS = ("title", OUTLET, LEGACY_OUTLET)
 NAN = math.nan
 # The largest offset a table holds (int64); offsets beyond it are reported and held as -1.
 LARGEST_OFFSET = 2**63 - 1
@@ -322,6 +335,10 @@ class Flattener:
         )
         if task.text_ok:
             self._check_article_text(task, digest)
+        for key in ONE_LINE_FIELDS:
+            value = data.get(key)
+            if type(value) is str and CONTROL_CHARACTER.search(value):
+                task.issue(**control_character_issue(f"data.{key}", value))
 
     def _check_article_text(self, task: TaskContext, digest: str) -> None:
         earlier = self.article_texts.setdefault(task.article_id, (digest, task.task_id))
@@ -472,6 +489,7 @@ class Flattener:
                         and len(names) == 1
                         and type(names[0]) is str
                         and not owner[NAME_COLUMN]
+                        and not CONTROL_CHARACTER.search(names[0].strip())
                     ):
                         owner[NAME_COLUMN] = names[0].strip()
                         continue
@@ -916,6 +934,11 @@ class Flattener:
             )
         if names and not actor_name:
             row[NAME_COLUMN] = names[0]
+        for name in names:
+            if CONTROL_CHARACTER.search(name):
+                annotation.issue(
+                    order=order, region_id=region_id, **control_character_issue(ACTOR_NAME, name)
+                )
 
     # -- relations -----------------------------------------------------------------------
 
@@ -944,6 +967,16 @@ class Flattener:
                     field=key,
                     value=end_id,
                 )
+        if ends["from_id"] and ends["from_id"] == ends["to_id"]:
+            annotation.issue(
+                ERROR,
+                "self-relation",
+                f"relation from region {ends['from_id']} to itself; a relation links two spans",
+                order=order,
+                region_id=region_id,
+                field="to_id",
+                value=ends["to_id"],
+            )
         labels = result.get("labels")
         if labels is None or labels == []:
             labels = [""]
@@ -1110,8 +1143,18 @@ class TaskContext:
         if raw_id is None or raw_id == "":
             self.task_id = f"task-{position}"
             self.issue(WARNING, MISSING_TASK_ID, f"task has no id; called {self.task_id}")
-        else:
+        elif type(raw_id) is str or type(raw_id) is int:
             self.task_id = raw_id if type(raw_id) is str else show_value(raw_id)
+        else:
+            self.task_id = f"task-{position}"
+            self.issue(
+                ERROR,
+                BAD_TASK_ID,
+                f"the id of task {position} is {type_name(raw_id)}, not an integer or a "
+                f"string; called {self.task_id}",
+                field="id",
+                value=show_value(raw_id),
+            )
         self.data = self._data(raw)
         self.article_id = _text_field(self.data, "article_id") or f"task-{self.task_id}"
         self.text, self.text_ok = self._text()
@@ -1291,6 +1334,22 @@ def _text_field(data: dict[str, Any], key: str) -> str:
 
 def _region_id(raw_id: Any) -> str:
     return raw_id if type(raw_id) is str else show_value(raw_id)
+
+
+def control_character_issue(field: str, value: str) -> dict[str, Any]:
+    """The severity, code, reason, field and value of an issue for ``value``, one line of
+    text that holds a control character."""
+    found = CONTROL_CHARACTER.search(value)
+    assert found is not None
+    return {
+        "severity": ERROR,
+        "code": "control-character",
+        "reason": f"{field} holds the control character U+{ord(found.group()):04X}; it must be "
+        "one line of printable text (a control character can hide or rewrite text where it "
+        "is shown)",
+        "field": field,
+        "value": value,
+    }
 
 
 def _held_offset(offset: int) -> int:

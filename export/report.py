@@ -11,7 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from stancepack.export.checks import ValidationReport
-from stancepack.export.issues import Issue
+from stancepack.export.issues import CONTROL_CHARACTER, Issue
 
 MAX_SHOWN_VALUE = 80
 
@@ -19,11 +19,13 @@ MAX_SHOWN_VALUE = 80
 def format_text(report: ValidationReport) -> str:
     """The report as lines of text, ending with the summary line."""
     lines = [
-        f"{report.source}: checked against taxonomy {report.taxonomy} "
-        f"(version {report.taxonomy_version}){' with --strict' if report.strict else ''}"
+        printable(
+            f"{report.source}: checked against taxonomy {report.taxonomy} "
+            f"(version {report.taxonomy_version}){' with --strict' if report.strict else ''}"
+        )
     ]
     for task_id, issues in groupby(report.issues, key=lambda issue: issue.task_id):
-        lines.append(f"task {task_id}:" if task_id else "file:")
+        lines.append(printable(f"task {task_id}:") if task_id else "file:")
         lines.extend(f"  {issue_line(issue)}" for issue in issues)
     for severity, counts in report.codes.items():
         if counts:
@@ -46,8 +48,13 @@ def issue_line(issue: Issue) -> str:
         shown = f" {_quoted(issue.value)}" if issue.value is not None else ""
         where.append(f"{issue.field}{shown}")
     located = f"{', '.join(where)}: " if where else ""
-    reason = issue.reason.replace("\n", "\\n")
-    return f"{issue.severity} {issue.code}: {located}{reason}"
+    return printable(f"{issue.severity} {issue.code}: {located}{issue.reason}")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character escaped as JSON escapes it (a line break as
+    ``\\n``), so that it shows as one inert line."""
+    return CONTROL_CHARACTER.sub(lambda found: json.dumps(found.group())[1:-1], text)
 
 
 def summary_line(report: ValidationReport) -> str:

@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stancepack.cli import cli
+from stancepack.export.checks import validate_export
+from stancepack.export.issues import CONTROL_CHARACTER
+from stancepack.export.report import format_text
+from stancepack.schema.taxonomy import load_taxonomy
 
+TAXONOMY = load_taxonomy()
 TEXT = "French President Emmanuel Macron said Western troops could not be ruled out."
 REFUSED = "half of a UTF-16 pair, not a character; fix the text where the export was made"
 
@@ -198,3 +203,107 @@ def test_an_integer_too_long_to_read_is_refused_with_its_place(tmp_path, command
     )
     assert result.exit_code == 1
     assert not (tmp_path / "dataset").exists()
+
+
+# --- accepted before, now reported --------------------------------------------------------
+
+
+def relation(from_id: str, to_id: str) -> dict[str, Any]:
+    return {
+        "from_id": from_id,
+        "to_id": to_id,
+        "type": "relation",
+        "direction": "right",
+        "labels": ["speaks_for"],
+    }
+
+
+def validated(tmp_path: Path, tasks: list[dict[str, Any]]) -> Result:
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    return run("validate", export)
+
+
+def test_a_relation_from_a_region_to_itself_is_an_error(tmp_path):
+    looped = task(1)
+    looped["annotations"][0]["result"] += [span("r2", 0, 16, "group"), stance("r2")]
+    looped["annotations"][0]["result"] += [relation("r1", "r2"), relation("r1", "r1")]
+    result = validated(tmp_path, [looped])
+    assert error_lines(result) == [
+        'error self-relation: task 1, annotation 101 (alice@example.org), region r1->r1, to_id "r1"'
+        ": relation from region r1 to itself; a relation links two spans"
+    ]
+    assert result.exit_code == 1
+
+
+# A task id, how the report shows it, and its kind.
+BAD_TASK_IDS = {
+    "an object": ({"n": 1}, '"{\\"n\\": 1}"', "an object"),
+    "a list": ([1, 2], "[1, 2]", "a list"),
+    "a float": (1.5, '"1.5"', "a number"),
+    "a boolean": (True, '"true"', "a boolean"),
+}
+
+
+@pytest.mark.parametrize(("raw_id", "shown", "kind"), BAD_TASK_IDS.values(), ids=list(BAD_TASK_IDS))
+def test_a_task_id_that_is_no_integer_or_string_is_an_error_naming_its_position(
+    tmp_path, raw_id, shown, kind
+):
+    odd = task(2)
+    odd["id"] = raw_id
+    result = validated(tmp_path, [task(1), odd])
+    assert error_lines(result) == [
+        f"error bad-task-id: task task-2, id {shown}: the id of task 2 is {kind}, not an "
+        "integer or a string; called task-2"
+    ]
+    assert result.exit_code == 1
+
+
+def actor_name(region_id: str, *names: str) -> dict[str, Any]:
+    return {
+        "id": region_id,
+        "from_name": "actor_name",
+        "to_name": "text",
+        "type": "textarea",
+        "value": {"text": list(names)},
+    }
+
+
+CONTROL = (
+    "it must be one line of printable text (a control character can hide or rewrite text "
+    "where it is shown)"
+)
+
+
+def test_control_characters_in_titles_outlets_and_actor_names_are_errors(tmp_path):
+    titled = task(1, title="Troops\x00 ruled out", outlet="\x1b[2JNews")
+    named = task(2, source="Old\tKey")
+    named["annotations"][0]["result"].append(actor_name("r1", " Emmanuel\x07Macron\n"))
+    result = validated(tmp_path, [titled, named, task(3, title="Fine title")])
+    where = "task 2, annotation 102 (alice@example.org), region r1"
+    assert error_lines(result) == [
+        'error control-character: task 1, data.title "Troops\\u0000 ruled out": data.title '
+        f"holds the control character U+0000; {CONTROL}",
+        'error control-character: task 1, data.outlet "\\u001b[2JNews": data.outlet holds the '
+        f"control character U+001B; {CONTROL}",
+        'error control-character: task 2, data.source "Old\\tKey": data.source holds the '
+        f"control character U+0009; {CONTROL}",
+        f'error control-character: {where}, actor_name "Emmanuel\\u0007Macron": actor_name '
+        f"holds the control character U+0007; {CONTROL}",
+    ]
+    assert result.exit_code == 1
+
+
+def test_control_characters_in_ids_and_values_are_shown_escaped(tmp_path):
+    odd = task("1\n\x1b[31m")
+    odd["annotations"][0]["result"][1]["value"]["choices"] = ["\x1b]0;pwned\x07"]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([odd]), encoding="utf-8")
+    report = format_text(validate_export(export, TAXONOMY))
+    stances = ", ".join(TAXONOMY.stance_values)
+    assert report.splitlines()[1:3] == [
+        "task 1\\n\\u001b[31m:",
+        "  error unknown-stance: task 1\\n\\u001b[31m, annotation 100 (alice@example.org), "
+        f'region r1, stance "\\u001b]0;pwned\\u0007": not a stance of the taxonomy ({stances})',
+    ]
+    assert not CONTROL_CHARACTER.search(report.replace("\n", ""))
