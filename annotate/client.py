@@ -9,6 +9,7 @@ connection reset, timeout) are retried with bounded exponential backoff by ``ret
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -124,6 +125,65 @@ def connect(connection: Connection, timeout: float = REQUEST_TIMEOUT) -> LabelSt
         "identify the user of the API token",
     )
     return client
+
+
+# --- paging -------------------------------------------------------------------------------
+
+# Names of the total count in a page of a listing (projects say ``count``, tasks ``total``).
+TOTAL_FIELDS = ("count", "total")
+
+
+def all_items(first_page: Any, connection: Connection, what: str) -> list[Any]:
+    """Every item of a paged listing, from its first page (an SDK pager), each id once.
+
+    Stops when the total the server announces is reached, at an empty page or the end
+    (404), and when a page repeats one seen before: a server that ignores paging cannot
+    make this page for ever. A repeat before the total is reached is an error naming
+    ``what`` (e.g. "projects")."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    items: dict[Any, Any] = {}
+    seen_pages: set[tuple[Any, ...]] = set()
+    pages = first_page.iter_pages()
+    total = None
+    for number in itertools.count(1):
+        try:
+            page = next(pages)
+        except StopIteration:
+            break
+        except ApiError as error:
+            if error.status_code == 404 and number > 1:
+                break
+            raise
+        total = _announced_total(page.response) if total is None else total
+        ids = tuple(getattr(item, "id", None) for item in page.items or [])
+        if ids in seen_pages:
+            _check_complete(len(items), total, number, connection, what)
+            break
+        seen_pages.add(ids)
+        items.update((item_id, item) for item_id, item in zip(ids, page.items or [], strict=True))
+        if total is not None and len(items) >= total:
+            break
+    return list(items.values())
+
+
+def _announced_total(response: Any) -> int | None:
+    for name in TOTAL_FIELDS:
+        value = getattr(response, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _check_complete(
+    received: int, total: int | None, page: int, connection: Connection, what: str
+) -> None:
+    if total is not None and received < total:
+        raise LabelStudioError(
+            f"Label Studio at {connection.url} sent page {page} of its {what} as a page it had "
+            f"sent before ({received} of {total} {what} received): it ignores paging, so the "
+            "listing cannot be complete"
+        )
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from stancepack.annotate.articles import Article, ingest, read_jsonl
-from stancepack.annotate.client import Connection, retrying
+from stancepack.annotate.client import Connection, all_items, retrying
 from stancepack.errors import ArticleError, LabelStudioError
 from stancepack.schema.fields import BYLINE, OUTLET, TASK_DATA_KEYS
 from stancepack.schema.taxonomy import Taxonomy
@@ -152,7 +152,7 @@ def project_settings(taxonomy: Taxonomy) -> dict[str, Any]:
 def find_project(client: LabelStudio, connection: Connection, title: str) -> Any | None:
     """The project with exactly this title, or None; several are refused."""
     projects = retrying(
-        lambda: list(client.projects.list(title=title, page_size=100)),
+        lambda: all_items(client.projects.list(title=title, page_size=100), connection, "projects"),
         connection,
         f"list projects titled {title!r}",
     )
@@ -285,19 +285,19 @@ def update_project_config(
 # --- tasks ----------------------------------------------------------------------------------
 
 
-def list_article_ids(client: LabelStudio, project_id: int) -> set[str]:
+def list_article_ids(client: LabelStudio, connection: Connection, project_id: int) -> set[str]:
     """The article_id of every task of the project (one listing, no retries)."""
     pages: Any = client.tasks.list(project=project_id, include="id,data", page_size=LIST_PAGE_SIZE)
     return {
         str(task.data["article_id"])
-        for task in pages
+        for task in all_items(pages, connection, f"tasks of project {project_id}")
         if isinstance(task.data, dict) and task.data.get("article_id")
     }
 
 
 def existing_article_ids(client: LabelStudio, connection: Connection, project_id: int) -> set[str]:
     return retrying(
-        lambda: list_article_ids(client, project_id),
+        lambda: list_article_ids(client, connection, project_id),
         connection,
         f"list the tasks of project {project_id}",
     )
@@ -336,7 +336,7 @@ def import_batch(
     def attempt() -> tuple[int, int]:
         nonlocal pending, retry
         if retry:
-            present = list_article_ids(client, project_id)
+            present = list_article_ids(client, connection, project_id)
             pending = [task for task in pending if task["data"]["article_id"] not in present]
         retry = True
         if not pending:

@@ -72,11 +72,13 @@ def pull_export(
 
 def find_project(client: LabelStudio, connection: Connection, project_ref: str) -> Any:
     """The one project whose id or exact title is ``project_ref``."""
-    from stancepack.annotate.client import retrying
+    from stancepack.annotate.client import all_items, retrying
 
     reference = project_ref.strip()
     projects = retrying(
-        lambda: list(client.projects.list(page_size=100)), connection, "list projects"
+        lambda: all_items(client.projects.list(page_size=100), connection, "projects"),
+        connection,
+        "list projects",
     )
     if reference.isdigit():
         by_id = [project for project in projects if project.id == int(reference)]
