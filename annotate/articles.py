@@ -36,6 +36,7 @@ from typing import BinaryIO
 
 from stancepack.errors import ArticleError
 from stancepack.filereader import kind_of, read_regular_file
+from stancepack.terminal import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source", "url", "published", "language")
@@ -67,8 +68,6 @@ PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
 OTHER_LINE_BREAKS = str.maketrans(dict.fromkeys("\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"))
 # Control characters removed from article texts: C0 but tab and newline, DEL, C1.
 REMOVED_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Control characters refused in manifest values: all of C0, DEL and C1.
-CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE_JACCARD = 0.5
@@ -272,14 +271,14 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
 def _manifest_file_name(name: str, where: str) -> str:
     if not name:
         raise ArticleError(f"{where}: empty file name")
-    if CONTROLS.search(name) or "/" in name or "\\" in name or name in {".", ".."}:
+    if CONTROL_CHARACTERS.search(name) or "/" in name or "\\" in name or name in {".", ".."}:
         raise ArticleError(f"{where}: file {name!r} must be a file name, not a path")
     return name
 
 
 def _manifest_row(values: dict[str, str], where: str) -> ManifestRow:
     for column, value in values.items():
-        control = CONTROLS.search(value)
+        control = CONTROL_CHARACTERS.search(value)
         if control:
             raise ArticleError(
                 f"{where}: {column} contains the control character U+{ord(control.group()):04X}"

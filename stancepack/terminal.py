@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 
 # C0, DEL and C1: every character of Unicode category Cc.
-TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The part of them that ``json.dumps(..., ensure_ascii=False)`` leaves unescaped.
 JSON_UNESCAPED_CONTROLS = re.compile(r"[\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
     """``text`` with every control character (tabs and newlines too) as a ``\\xNN`` escape."""
-    return TERMINAL_CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def printable_json(dumped: str) -> str:
