@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
 DEMONYM_TYPE = "country"
 # Typographic characters that match their plain forms.
 FOLDED_PUNCTUATION = {"’": "'", "‘": "'", "“": '"', "”": '"'}
+# Folding changes no ASCII character.
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 class GazetteerError(StancepackError):
@@ -82,9 +85,14 @@ def fold(text: str) -> str:
     """``text`` with accents and typographic quotes removed, one character for one, so
     that offsets into the folded text are offsets into ``text`` ("Séjourné’s" ->
     "Sejourne's"). Names are matched on folded text; case is kept."""
-    return "".join(_fold_character(character) for character in text)
+    return text if text.isascii() else NON_ASCII.sub(_folded_match, text)
 
 
+def _folded_match(match: re.Match[str]) -> str:
+    return _fold_character(match.group())
+
+
+@cache
 def _fold_character(character: str) -> str:
     if character in FOLDED_PUNCTUATION:
         return FOLDED_PUNCTUATION[character]

@@ -22,14 +22,16 @@ Region ids derive from the offsets, so the same text always gives the same resul
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
+from stancepack.annotate.matcher import FormMatcher, Occurrence
 from stancepack.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
 from stancepack.schema.taxonomy import Taxonomy
@@ -223,35 +225,26 @@ def rule_tables() -> dict[str, Any]:
 # --- matching helpers --------------------------------------------------------------------
 
 
-def whole_word_at(text: str, start: int, end: int) -> bool:
-    """True when ``text[start:end]`` is not part of a longer word."""
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not _is_word_character(before) and not _is_word_character(after)
-
-
-def _is_word_character(character: str) -> bool:
-    return character.isalnum() or character == "_"
-
-
-def find_whole_words(text: str, form: str) -> Iterator[int]:
-    """Start offsets of ``form`` in ``text`` as whole words (both folded beforehand)."""
-    start = text.find(form)
-    while start != -1:
-        if whole_word_at(text, start, start + len(form)):
-            yield start
-        start = text.find(form, start + 1)
-
-
 def _alternation(words: Iterable[str]) -> str:
     """A regex alternation of literal words, longest first."""
     return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+# What the rules look for around a gazetteer form (the forms themselves are found in one
+# pass, see ``FormMatcher``).
+TITLE_HEAD = re.compile(rf"(?<!\w)(?:{_alternation(TITLE_HEADS)})(?!\w)")
+OFFICE_AFTER = re.compile(rf"'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)")
+ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
+UNNAMED_AFTER = re.compile(rf" (?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)")
+GOVERNMENT_AFTER = re.compile(rf" (?:{_alternation(GOVERNMENT_WORDS)})(?!\w)")
+Payload = TypeVar("Payload")
 
 
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9])|\n")
 ABBREVIATION = re.compile(
     r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|St|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)$"
 )
+ABBREVIATION_LENGTH = len("Sept.")  # the longest abbreviation, its full stop included
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -260,7 +253,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in SENTENCE_END.finditer(text):
-        if match.group() != "\n" and ABBREVIATION.search(text[start : match.start() + 1]):
+        window = max(start, match.start() - ABBREVIATION_LENGTH)
+        if match.group() != "\n" and ABBREVIATION.search(text, window, match.start() + 1):
             continue
         spans.append((start, match.end()))
         start = match.end()
@@ -295,20 +289,26 @@ class Span:
     def region_id(self) -> str:
         return f"r{self.start}_{self.end}"
 
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.rule, self.name))
+
 
 RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3}
 
 
 def choose_spans(candidates: Iterable[Span]) -> list[Span]:
     """Non-overlapping spans: longest first, then the gazetteer's, then the earliest."""
-    chosen: list[Span] = []
+    chosen: list[Span] = []  # in text order
     ranked = sorted(
         set(candidates), key=lambda s: (s.start - s.end, RULE_PRIORITY[s.rule], s.start, s.name)
     )
     for span in ranked:
-        if all(span.end <= other.start or other.end <= span.start for other in chosen):
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s.start)
+        index = bisect.bisect_left(chosen, span.start, key=lambda s: s.start)
+        before_free = index == 0 or chosen[index - 1].end <= span.start
+        after_free = index == len(chosen) or span.end <= chosen[index].start
+        if before_free and after_free:
+            chosen.insert(index, span)
+    return chosen
 
 
 class Preannotator:
@@ -322,11 +322,9 @@ class Preannotator:
         self.gazetteer = gazetteer
         self.taxonomy = taxonomy
         _check_against_taxonomy(gazetteer, taxonomy)
-        self._forms = self._surface_forms()
-        self._countries = [a for a in gazetteer.actors if a.type == GOVERNMENT_RULE_TYPE]
+        self._matcher = FormMatcher(form_uses(gazetteer))
         people = [a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE]
         self._people = {fold(form): a for a in people for form in a.surface_forms}
-        self._compile_rules()
 
     @property
     def model_version(self) -> str:
@@ -338,12 +336,7 @@ class Preannotator:
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
         folded = fold(text)
-        candidates = [
-            *self._gazetteer_spans(folded),
-            *self._titled_people(text, folded),
-            *self._unnamed_officials(text, folded),
-            *self._governments(folded),
-        ]
+        candidates = self._candidates(text, folded)
         mentions = [span for span in choose_spans(candidates) if not is_caption(text, span)]
         return attach_roles(text, mentions, self.taxonomy)
 
@@ -363,61 +356,48 @@ class Preannotator:
 
     # --- the rules --------------------------------------------------------------------
 
-    def _surface_forms(self) -> list[tuple[str, Actor]]:
-        actors = self.gazetteer.actors
-        forms = {fold(form): actor for actor in actors for form in actor.surface_forms}
-        return sorted(forms.items(), key=lambda item: (-len(item[0]), item[0]))
+    def _candidates(self, text: str, folded: str) -> list[Span]:
+        """Every rule's spans, overlapping: one pass finds every gazetteer form, and the
+        rules look around each occurrence."""
+        found = self._matcher.occurrences(folded)
+        return [
+            *self._gazetteer_spans(folded, found),
+            *self._titled_people(text, folded),
+            *self._unnamed_officials(text, folded, found),
+            *self._governments(folded, found),
+        ]
 
-    def _compile_rules(self) -> None:
-        self._title_head = re.compile(rf"(?<!\w)(?:{_alternation(TITLE_HEADS)})(?!\w)")
-        country_forms = [fold(f) for a in self._countries for f in (*a.surface_forms, *a.demonyms)]
-        bodies = [a for a in self.gazetteer.actors if a.type in MODIFIER_TYPES]
-        body_forms = [fold(f) for a in bodies for f in (*a.surface_forms, *a.demonyms)]
-        possessor = _alternation(fold(f) for a in self._countries for f in a.surface_forms)
-        self._office = re.compile(
-            rf"(?<!\w)(?:{possessor})'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)"
-        )
-        self._unnamed = re.compile(
-            rf"(?<!\w)(?:[Aa]n?) (?:{_alternation(body_forms)}) "
-            rf"(?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)"
-        )
-        self._government = re.compile(
-            rf"(?<!\w)(?P<country>{_alternation(country_forms)}) "
-            rf"(?:{_alternation(GOVERNMENT_WORDS)})(?!\w)"
-        )
-        self._country_of_form = {
-            fold(f): a for a in self._countries for f in (*a.surface_forms, *a.demonyms)
-        }
-
-    def _gazetteer_spans(self, folded: str) -> Iterator[Span]:
-        for form, actor in self._forms:
-            for start in find_whole_words(folded, form):
-                end = start + len(form)
-                if actor.type in PLACE_TYPES and _is_place(folded, start):
-                    continue
-                if actor.type in MODIFIER_TYPES and _is_modifier(folded, end):
-                    continue
-                yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
+    def _gazetteer_spans(self, folded: str, found: list[Occurrence[FormUse]]) -> Iterator[Span]:
+        for start, end, use in found:
+            actor = use.actor
+            if actor is None:
+                continue
+            if actor.type in PLACE_TYPES and _is_place(folded, start):
+                continue
+            if actor.type in MODIFIER_TYPES and _is_modifier(folded, end):
+                continue
+            yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
     def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
-        for head in self._title_head.finditer(folded):
+        for head in TITLE_HEAD.finditer(folded):
             person = self._person_after(text, folded, head.end())
             if person is not None:
                 end, name, actor = person
                 start = _title_start(folded, head.start())
                 yield Span(start, end, PERSON_RULE_TYPE, name, "title", actor)
 
-    def _unnamed_officials(self, text: str, folded: str) -> Iterator[Span]:
+    def _unnamed_officials(
+        self, text: str, folded: str, found: list[Occurrence[FormUse]]
+    ) -> Iterator[Span]:
         """ "Slovakia's prime minister", "A NATO official": people without a name (or with
         the name that follows: "France's foreign minister Stéphane Séjourné")."""
-        for pattern in (self._office, self._unnamed):
-            for match in pattern.finditer(folded):
-                person = self._person_after(text, folded, match.end())
-                if person is None:
-                    yield Span(match.start(), match.end(), PERSON_RULE_TYPE, "", "unnamed")
-                else:
-                    end, name, actor = person
-                    yield Span(match.start(), end, PERSON_RULE_TYPE, name, "title", actor)
+        for start, end in (*_offices(folded, found), *_unnamed(folded, found)):
+            person = self._person_after(text, folded, end)
+            if person is None:
+                yield Span(start, end, PERSON_RULE_TYPE, "", "unnamed")
+            else:
+                person_end, name, actor = person
+                yield Span(start, person_end, PERSON_RULE_TYPE, name, "title", actor)
 
     def _person_after(
         self, text: str, folded: str, position: int
@@ -435,11 +415,88 @@ class Preannotator:
         actor = self._people.get(folded[start:end])
         return end, actor.name if actor else text[start:end], actor
 
-    def _governments(self, folded: str) -> Iterator[Span]:
-        for match in self._government.finditer(folded):
-            country = self._country_of_form[match.group("country")]
-            start, end = match.span()
+    def _governments(self, folded: str, found: list[Occurrence[FormUse]]) -> Iterator[Span]:
+        """ "the Italian government", "the France government": the country."""
+        candidates = []
+        for start, end, use in found:
+            after = GOVERNMENT_AFTER.match(folded, end) if use.country else None
+            if after is not None:
+                candidates.append(Candidate(start, end - start, after.end(), use.country))
+        for start, end, country in leftmost_longest(candidates):
             yield Span(start, end, GOVERNMENT_RULE_TYPE, country.name, "government", country)
+
+
+@dataclass(frozen=True)
+class FormUse:
+    """What a (folded) form of the gazetteer stands for, for each rule that looks for it:
+    the actor it names, whether it is a country's name ("France's prime minister"), a
+    country or organisation or its demonym ("a NATO official", "an Italian diplomat"), and
+    the country it names or describes ("the Italian government")."""
+
+    actor: Actor | None = None
+    possessor: bool = False
+    body: bool = False
+    country: Actor | None = None
+
+
+def form_uses(gazetteer: Gazetteer) -> dict[str, FormUse]:
+    """Every folded name, alias and demonym of the gazetteer with what it stands for."""
+    actors = gazetteer.actors
+    countries = [a for a in actors if a.type == GOVERNMENT_RULE_TYPE]
+    bodies = [a for a in actors if a.type in MODIFIER_TYPES]
+    names = {fold(form): actor for actor in actors for form in actor.surface_forms}
+    possessors = {fold(form) for a in countries for form in a.surface_forms}
+    body_forms = {fold(form) for a in bodies for form in (*a.surface_forms, *a.demonyms)}
+    country_of = {fold(form): a for a in countries for form in (*a.surface_forms, *a.demonyms)}
+    return {
+        form: FormUse(names.get(form), form in possessors, form in body_forms, country_of.get(form))
+        for form in sorted(names.keys() | body_forms | country_of.keys())
+    }
+
+
+class Candidate(NamedTuple, Generic[Payload]):
+    """A rule's match that begins with a gazetteer form: where it starts, the form's
+    length, where the match ends, and what the rule keeps of it."""
+
+    start: int
+    form_length: int
+    end: int
+    payload: Payload
+
+
+def leftmost_longest(candidates: list[Candidate[Payload]]) -> Iterator[tuple[int, int, Payload]]:
+    """(start, end, payload) of the matches a left-to-right scan keeps: at each start the
+    longest form, none beginning inside the match before (as ``re.finditer`` over an
+    alternation of the forms, longest first)."""
+    end = 0
+    for candidate in sorted(candidates, key=lambda c: (c.start, -c.form_length)):
+        if candidate.start >= end:
+            end = candidate.end
+            yield candidate.start, end, candidate.payload
+
+
+def _offices(folded: str, found: list[Occurrence[FormUse]]) -> Iterator[tuple[int, int]]:
+    """(start, end) of "Slovakia's prime minister": a country's name, "'s", an office."""
+    candidates = []
+    for start, end, use in found:
+        after = OFFICE_AFTER.match(folded, end) if use.possessor else None
+        if after is not None:
+            candidates.append(Candidate(start, end - start, after.end(), None))
+    return ((start, end) for start, end, _ in leftmost_longest(candidates))
+
+
+def _unnamed(folded: str, found: list[Occurrence[FormUse]]) -> Iterator[tuple[int, int]]:
+    """(start, end) of "A NATO official": "a" or "an", a country or organisation (or its
+    demonym), an unnamed official."""
+    candidates = []
+    for start, end, use in found:
+        if not use.body:
+            continue
+        article = ARTICLE_BEFORE.search(folded, max(0, start - 4), start)
+        after = UNNAMED_AFTER.match(folded, end) if article else None
+        if article is not None and after is not None:
+            candidates.append(Candidate(article.start(), end - start, after.end(), None))
+    return ((start, end) for start, end, _ in leftmost_longest(candidates))
 
 
 def is_caption(text: str, span: Span) -> bool:
@@ -548,6 +605,11 @@ ROLE_PATTERNS = tuple(
     (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), role, strong)
     for pattern, role, strong in ROLE_KEYWORDS
 )
+# Any role keyword at all: most sentences have none.
+ANY_ROLE_KEYWORD = re.compile(
+    rf"(?<![\w-])(?:{'|'.join(pattern for pattern, _, _ in ROLE_KEYWORDS)})(?![\w-])",
+    re.IGNORECASE,
+)
 DEPLOYMENT = re.compile(rf"(?<!\w)(?:{DEPLOYMENT_CUES})(?!\w)", re.IGNORECASE)
 NEGATION = re.compile(rf"(?<!\w)(?:{NEGATION_CUES})(?!\w)", re.IGNORECASE)
 NEGATION_RESET = re.compile(rf"(?<!\w)(?:{NEGATION_RESETS})(?!\w)", re.IGNORECASE)
@@ -559,6 +621,8 @@ def role_mentions(sentence: str) -> list[tuple[int, str]]:
     """(offset in the sentence, role) of each role keyword that counts: not negated
     earlier in its sentence (unless "but", "however", ... comes between) and, for a weak
     keyword, in a sentence that speaks of a deployment."""
+    if ANY_ROLE_KEYWORD.search(sentence) is None:
+        return []
     speaks_of_deployment = DEPLOYMENT.search(sentence) is not None
     found: dict[int, str] = {}
     for pattern, role, strong in ROLE_PATTERNS:
@@ -592,9 +656,12 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]
        the first candidate after it (attribution after a quote);
     3. candidates joined to the chosen one by "and" or a comma, of its type, share it.
     """
-    roles: dict[Span, set[str]] = {span: set() for span in spans}
+    keywords = [match.start() for match in ANY_ROLE_KEYWORD.finditer(text)]
+    roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
-    for start, end in sentence_spans(text):
+    for start, end in sentence_spans(text) if keywords else ():
+        if bisect.bisect_left(keywords, start) == bisect.bisect_left(keywords, end):
+            continue  # no role keyword in this sentence
         inside = [s for s in spans if start <= s.start and s.end <= end]
         candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
         earlier = [
@@ -606,9 +673,14 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]
         for offset, role in role_mentions(sentence):
             position = start + offset
             for span in _speakers(text, sentence, position, candidates, earlier[-1:]):
-                roles[span].add(role)
+                roles.setdefault((span.start, span.end), set()).add(role)
     order = taxonomy.role_values
-    return [replace(s, roles=tuple(role for role in order if role in roles[s])) for s in spans]
+    return [_with_roles(s, roles.get((s.start, s.end), set()), order) for s in spans]
+
+
+def _with_roles(span: Span, roles: set[str], order: Sequence[str]) -> Span:
+    ordered = tuple(role for role in order if role in roles)
+    return span if ordered == span.roles else replace(span, roles=ordered)
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:

@@ -16,10 +16,18 @@ from click.testing import CliRunner
 from label_studio_sdk.label_interface import LabelInterface
 
 from benchmarks import eval_preannotator
+from benchmarks.bench_preannotate import PerFormPreannotator
 from stancepack.annotate.articles import Article, ingest
 from stancepack.annotate.gazetteer import Gazetteer, fold, load_gazetteer
 from stancepack.annotate.labeling_config import build_label_config
-from stancepack.annotate.preannotate import Preannotator, Span, sentence_spans
+from stancepack.annotate.matcher import FormMatcher
+from stancepack.annotate.preannotate import (
+    Candidate,
+    Preannotator,
+    Span,
+    leftmost_longest,
+    sentence_spans,
+)
 from stancepack.errors import StancepackError, TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
 from stancepack.schema.taxonomy import load_taxonomy
@@ -454,6 +462,59 @@ def test_sentences_do_not_end_at_initials_or_abbreviations():
         "On Feb. 29, Attal spoke.",
         "Next line",
     ]
+
+
+# --- one-pass matching ----------------------------------------------------------------------
+
+
+def test_the_matcher_finds_every_whole_word_occurrence_overlapping_ones_too():
+    matcher = FormMatcher({"US": "us", "United States": "usa", "States": "states", "NATO": "n"})
+    text = "NATOs and US-led United States forces; the USA; States."
+    found = sorted(matcher.occurrences(text))
+    assert [(text[start:end], value) for start, end, value in found] == [
+        ("US", "us"),
+        ("United States", "usa"),
+        ("States", "states"),
+        ("States", "states"),
+    ]
+
+
+def test_a_matcher_without_forms_finds_nothing():
+    assert FormMatcher({}).occurrences("United States") == []
+
+
+def test_rule_matches_are_kept_as_a_regex_scan_keeps_them_longest_form_first():
+    candidates = [
+        Candidate(start=12, form_length=1, end=13, payload="next"),
+        Candidate(start=0, form_length=3, end=10, payload="shorter form"),
+        Candidate(start=5, form_length=2, end=7, payload="inside"),
+        Candidate(start=0, form_length=8, end=12, payload="longer form"),
+    ]
+    assert list(leftmost_longest(candidates)) == [(0, 12, "longer form"), (12, 13, "next")]
+
+
+def test_one_pass_matching_proposes_the_per_form_matchers_spans_on_the_seed_articles():
+    per_form = PerFormPreannotator(load_gazetteer(GAZETTEER), TAXONOMY)
+    for number, article in sorted(seed_articles().items()):
+        spans = preannotator().spans(article.text)
+        assert spans, number
+        assert spans == per_form.spans(article.text), number
+
+
+EDGE_CASES = (
+    "An Italian diplomat and a NATO official met. Kana NATO official left. anNATO official.\n"
+    "France’s foreign minister Stéphane Séjourné said the French government and the United "
+    "States government and Ukraine's defence minister agreed.\n"
+    "A Ukrainian source said US-led talks in Paris and NATO troops in Kyiv were Russia’s "
+    "concern, an American official said.\nMacron\n"
+)
+
+
+def test_one_pass_matching_proposes_the_per_form_matchers_spans_on_edge_cases():
+    per_form = PerFormPreannotator(load_gazetteer(GAZETTEER), TAXONOMY)
+    spans = preannotator().spans(EDGE_CASES)
+    assert {span.rule for span in spans} == {"gazetteer", "title", "unnamed", "government"}
+    assert spans == per_form.spans(EDGE_CASES)
 
 
 # --- the evaluation script ---------------------------------------------------------------
