@@ -13,7 +13,9 @@ task by task by `stancepack.export.flatten`.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,17 @@ TASK_KEYS = ("data", "annotations", "completions", "predictions")
 # Keys of a JSON_MIN / CSV record that a task never has at its top level.
 FLAT_EXPORT_KEYS = ("annotation_id", "annotator")
 BOM = b"\xef\xbb\xbf"
+# A file that is not a list holds one task (or one annotation with its task) and is read
+# whole; one larger than this is refused unread, from its first bytes.
+LARGEST_NOT_A_LIST = 64 << 20
+HEAD_BYTES = 1 << 16
+# Kinds of files that are not regular files, as messages name them.
+NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 FULL_EXPORT_HINT = (
     "get a full JSON export instead: stancepack pull --project ID -o export.json, "
     "or Export > JSON in Label Studio"
@@ -69,15 +82,47 @@ def load_export(path: str | Path) -> ExportFile:
 
 
 def open_export_file(location: Path) -> IO[bytes]:
-    """The export file, open for reading bytes; `ExportError` when it cannot be opened."""
+    """The export file, open for reading bytes; `ExportError` when it cannot be opened or
+    is not a regular file (opened without waiting, so a named pipe is refused at once)."""
     try:
-        return location.open("rb")
+        descriptor = os.open(location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise ExportError(f"{location}: no such file") from None
     except IsADirectoryError:
         raise ExportError(f"{location}: is a folder, not an export file") from None
     except OSError as error:
         raise ExportError(f"{location}: cannot be read ({error.strerror})") from None
+    try:
+        _refuse_not_regular(location, os.fstat(descriptor).st_mode)
+        os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def _refuse_not_regular(location: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise ExportError(f"{location}: is a folder, not an export file")
+    for is_kind, kind in NOT_REGULAR:
+        if is_kind(mode):
+            raise ExportError(f"{location}: is {kind}, not an export file")
+
+
+def refuse_large_not_a_list(handle: IO[bytes], source: str) -> None:
+    """Refuse the open export file ``handle`` when it is larger than `LARGEST_NOT_A_LIST`
+    (its JSON value is not a list): named as a CSV or CoNLL export by its first line, or as
+    too large to be one task."""
+    size = os.fstat(handle.fileno()).st_size
+    if size <= LARGEST_NOT_A_LIST:
+        return
+    handle.seek(0)
+    head = handle.read(HEAD_BYTES).removeprefix(BOM).decode("utf-8", "replace")
+    _refuse_text_formats(head, source)
+    raise ExportError(
+        f"{source}: not a list of tasks, and too large to be one task ({size} bytes, more than "
+        f"{LARGEST_NOT_A_LIST}); expected a Label Studio full JSON export"
+    )
 
 
 def parse_export(data: bytes, source: str = "export") -> ExportFile:

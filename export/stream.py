@@ -4,7 +4,8 @@
 is a list is read in chunks of ``chunk_bytes`` and each task is parsed as soon as the bytes
 holding it have been read: memory holds one chunk and one batch of tasks, never the whole
 file or all its parsed tasks. Any other file (a single task object, an annotation file,
-anything refused) is small or wrong and is read whole by `stancepack.export.reader`.
+anything refused) is small or wrong and is read whole by `stancepack.export.reader`, unless
+it is larger than any single task: then it is refused from its first bytes.
 
 Parsing is the floor of reading an export. The first task is parsed by the standard
 library's JSON scanner; the tasks after it in batches of about ``batch_bytes`` bytes by
@@ -62,6 +63,7 @@ from stancepack.export.reader import (
     not_a_task_error,
     not_utf8_error,
     open_export_file,
+    refuse_large_not_a_list,
     too_deep_error,
     too_long_integer,
     too_long_integer_error,
@@ -143,6 +145,8 @@ def stream_export(
     reader.split, reader.decide = split, decide
     try:
         is_list = reader.starts_a_list()
+        if not is_list:
+            refuse_large_not_a_list(handle, str(location))
     except BaseException:
         handle.close()
         raise

@@ -4,6 +4,9 @@ refusal with exit code 1), never a traceback, a hang or memory without bound."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +310,69 @@ def test_control_characters_in_ids_and_values_are_shown_escaped(tmp_path):
         f'region r1, stance "\\u001b]0;pwned\\u0007": not a stance of the taxonomy ({stances})',
     ]
     assert not CONTROL_CHARACTER.search(report.replace("\n", ""))
+
+
+# --- files that are no export files ----------------------------------------------------------
+
+# One `stancepack` run as the only child, with at most 2 GiB of address space and 20
+# seconds: prints its largest resident memory in KiB.
+MEASURED_RUN = (
+    "import resource, subprocess, sys\n"
+    "def limit(): resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+    "run = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=20,"
+    " preexec_fn=limit)\n"
+    "sys.stderr.write(run.stderr)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(run.returncode)\n"
+)
+
+
+def stancepack_run(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """A real `stancepack` process, with a time limit: its outcome and peak memory in MiB."""
+    command = [sys.executable, "-c", MEASURED_RUN, sys.executable, "-m", "stancepack.cli"]
+    done = subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=60)
+    return done, int(done.stdout.split()[-1]) // 1024
+
+
+@pytest.mark.parametrize("command", ["validate", "package", "agreement"])
+def test_a_named_pipe_is_refused_at_once(tmp_path, command):
+    fifo = tmp_path / "export.json"
+    os.mkfifo(fifo)
+    done, _ = stancepack_run(*command_line(command, fifo, tmp_path))
+    assert done.stderr == f"Error: {fifo}: is a named pipe (FIFO), not an export file\n"
+    assert done.returncode == 1
+    assert not (tmp_path / "dataset").exists()
+
+
+def test_a_device_is_refused_at_once():
+    done, megabytes = stancepack_run("validate", "/dev/zero")
+    assert done.stderr == "Error: /dev/zero: is a character device, not an export file\n"
+    assert done.returncode == 1
+    assert megabytes < 400
+
+
+def sparse_zeros(path: Path, size: int) -> Path:
+    """A file of ``size`` zero bytes that takes no room on disk."""
+    with path.open("wb") as file:
+        file.truncate(size)
+    return path
+
+
+def test_a_huge_file_that_is_no_list_is_refused_in_bounded_memory(tmp_path):
+    zeros = sparse_zeros(tmp_path / "export.json", 3 << 30)
+    done, megabytes = stancepack_run("validate", zeros)
+    assert done.stderr == (
+        f"Error: {zeros}: not a list of tasks, and too large to be one task (3221225472 bytes, "
+        "more than 67108864); expected a Label Studio full JSON export\n"
+    )
+    assert done.returncode == 1
+    assert megabytes < 400
+
+
+def test_a_huge_csv_export_is_named_from_its_first_line(tmp_path):
+    csv = sparse_zeros(tmp_path / "export.csv", 100 << 20)
+    with csv.open("r+b") as file:
+        file.write(b"id,annotator,annotation_id,actor\n")
+    result = run("validate", csv)
+    assert result.stderr.startswith(f"Error: {csv}: a CSV export, not a full JSON export: ")
+    assert result.exit_code == 1
