@@ -61,9 +61,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stancepack.atomic import atomic_directory, atomic_file
 from stancepack.errors import StancepackError
@@ -113,8 +114,7 @@ class NetworkError(StancepackError):
 # --- Reading a dataset ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """One adjudicated mention, its labels as taxonomy values ("" for no stance)."""
 
     actor: str
@@ -131,8 +131,7 @@ class Article:
     published: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """DNA's unit: an actor states a concept with a qualifier, in an article."""
 
     actor: str
@@ -149,6 +148,11 @@ class Discourse:
     taxonomy: Taxonomy
     mentions: tuple[Mention, ...]
     articles: dict[str, Article]
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        """The statements of every mention, in mention order."""
+        return [s for mention in self.mentions for s in statements_of(mention)]
 
     def dates(self) -> list[date]:
         return sorted({a.published for a in self.articles.values() if a.published is not None})
@@ -203,30 +207,36 @@ def parse_date(value: str | None) -> date | None:
         return None
 
 
-def label_of(values: list[str], code: int | None, what: str, where: Path) -> str:
-    if code is None:
-        return ""
-    if not 0 <= code < len(values):
-        raise NetworkError(f"{where}: mentions: {what} {code} is not a value of the taxonomy")
-    return values[code]
+def decoder(
+    values: list[str], codes: Iterable[int | None], what: str, where: Path
+) -> dict[int | None, str]:
+    """Label of each code found (``""`` for none), refusing a code outside the taxonomy."""
+    table: dict[int | None, str] = {None: ""}
+    for code in set(codes) - {None}:
+        if not isinstance(code, int) or not 0 <= code < len(values):
+            raise NetworkError(f"{where}: mentions: {what} {code} is not a value of the taxonomy")
+        table[code] = values[code]
+    return table
 
 
 def read_mentions(dataset_dir: Path, facts: dict[str, Any], taxonomy: Taxonomy) -> list[Mention]:
-    columns = read_config(dataset_dir, facts, "mentions", MENTION_COLUMNS).to_pydict()
-    types, stances, roles = taxonomy.actor_type_values, taxonomy.stance_values, taxonomy.role_values
-    mentions = []
+    table = read_config(dataset_dir, facts, "mentions", MENTION_COLUMNS)
+    columns = {name: table.column(name).to_pylist() for name in MENTION_COLUMNS}
+    role_codes = [code for codes in columns["roles"] if codes for code in codes]
+    types = decoder(taxonomy.actor_type_values, columns["actor_type"], "actor_type", dataset_dir)
+    stances = decoder(taxonomy.stance_values, columns["stance"], "stance", dataset_dir)
+    roles = decoder(taxonomy.role_values, role_codes, "roles", dataset_dir).__getitem__
     rows = zip(*(columns[name] for name in MENTION_COLUMNS), strict=True)
-    for article_id, text, actor_type, name, stance, role_codes in rows:
-        mentions.append(
-            Mention(
-                actor=(name or "").strip() or (text or "").strip(),
-                actor_type=label_of(types, actor_type, "actor_type", dataset_dir),
-                stance=label_of(stances, stance, "stance", dataset_dir),
-                roles=tuple(label_of(roles, r, "roles", dataset_dir) for r in role_codes or ()),
-                article_id=article_id,
-            )
+    return [
+        Mention(
+            (name or "").strip() or (text or "").strip(),
+            types[actor_type],
+            stances[stance],
+            tuple(map(roles, codes)) if codes else (),
+            article_id,
         )
-    return mentions
+        for article_id, text, actor_type, name, stance, codes in rows
+    ]
 
 
 def read_discourse(dataset_dir: str | Path) -> Discourse:
@@ -259,7 +269,7 @@ def statements_of(mention: Mention) -> Iterator[Statement]:
 
 
 def statements(discourse: Discourse) -> list[Statement]:
-    return [s for mention in discourse.mentions for s in statements_of(mention)]
+    return discourse.statements
 
 
 def is_role(statement: Statement) -> bool:
