@@ -102,9 +102,13 @@ def _fold_character(character: str) -> str:
 
 def load_gazetteer(path: str | Path, taxonomy: Taxonomy | None = None) -> Gazetteer:
     """Load and validate a gazetteer file against ``taxonomy`` (default: the packaged one)."""
-    taxonomy = taxonomy or load_taxonomy()
-    where = str(path)
     raw = read_yaml(Path(path), GazetteerError, "gazetteer")
+    return gazetteer_from_data(raw, str(path), taxonomy)
+
+
+def gazetteer_from_data(raw: Any, where: str, taxonomy: Taxonomy | None = None) -> Gazetteer:
+    """Validate gazetteer data (the content of a gazetteer file) read from ``where``."""
+    taxonomy = taxonomy or load_taxonomy()
     if not isinstance(raw, dict) or not isinstance(raw.get("actors"), list):
         raise GazetteerError(f"{where}: expected a mapping with an 'actors' list at the top level")
     unknown = sorted(key for key in raw if key != "actors")

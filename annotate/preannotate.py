@@ -232,7 +232,7 @@ def _alternation(words: Iterable[str]) -> str:
 
 # What the rules look for around a gazetteer form (the forms themselves are found in one
 # pass, see ``FormMatcher``).
-TITLE_HEAD = re.compile(rf"(?<!\w)(?:{_alternation(TITLE_HEADS)})(?!\w)")
+TITLE_HEAD = FormMatcher(dict.fromkeys(TITLE_HEADS))
 OFFICE_AFTER = re.compile(rf"'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)")
 ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
 UNNAMED_AFTER = re.compile(rf" (?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)")
@@ -379,11 +379,13 @@ class Preannotator:
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
     def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
-        for head in TITLE_HEAD.finditer(folded):
-            person = self._person_after(text, folded, head.end())
+        found = TITLE_HEAD.occurrences(folded)
+        candidates = [Candidate(start, end - start, end, None) for start, end, _ in found]
+        for head_start, head_end, _ in leftmost_longest(candidates):
+            person = self._person_after(text, folded, head_end)
             if person is not None:
                 end, name, actor = person
-                start = _title_start(folded, head.start())
+                start = _title_start(folded, head_start)
                 yield Span(start, end, PERSON_RULE_TYPE, name, "title", actor)
 
     def _unnamed_officials(
@@ -563,18 +565,22 @@ def _name_words(text: str, start: int) -> Iterator[int]:
         position = match.end() + 1
 
 
+WORD_BEFORE = re.compile(r"(?<!\S)(\S+) $")
+FORMER_BEFORE = re.compile(r"(?<!\S)[Ff]ormer $")
+
+
 def _title_start(text: str, head_start: int) -> int:
     """Where a title begins: capitalised modifiers before its head, and "Former"."""
     start = head_start
     for _ in range(MAX_TITLE_MODIFIERS):
-        previous = re.search(r"(?<!\S)(\S+) $", text[max(0, start - 40) : start])
+        previous = WORD_BEFORE.search(text[max(0, start - 40) : start])
         if previous is None:
             break
         word = previous.group(1)
         if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in FUNCTION_WORDS:
             break
         start -= len(word) + 1
-    former = re.search(r"(?<!\S)[Ff]ormer $", text[max(0, start - 7) : start])
+    former = FORMER_BEFORE.search(text[max(0, start - 7) : start])
     return start - len(former.group()) if former else start
 
 
@@ -589,11 +595,15 @@ def _is_place(folded: str, start: int) -> bool:
     return PLACE_BEFORE.search(folded, max(0, start - 20), start) is not None
 
 
+HYPHENATED = re.compile(r"-[^\W\d_]")
+FOLLOWING_WORDS = re.compile(r" (\w+)(?: (\w+))?")
+
+
 def _is_modifier(folded: str, end: int) -> bool:
     """A country or organisation joined to a noun: "US-led", "NATO troops"."""
-    if re.match(r"-[^\W\d_]", folded[end : end + 2]):
+    if HYPHENATED.match(folded[end : end + 2]):
         return True
-    following = re.match(r" (\w+)(?: (\w+))?", folded[end : end + 40])
+    following = FOLLOWING_WORDS.match(folded[end : end + 40])
     if following is None:
         return False
     return any(word in MODIFIED_NOUNS for word in following.groups() if word is not None)
@@ -683,9 +693,12 @@ def _with_roles(span: Span, roles: set[str], order: Sequence[str]) -> Span:
     return span if ordered == span.roles else replace(span, roles=ordered)
 
 
+QUOTED = re.compile(r"“[^”]*”")
+
+
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
     """(start, end) of each passage between typographic double quotes “...”."""
-    return [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”", text)]
+    return [(m.start(), m.end()) for m in QUOTED.finditer(text)]
 
 
 def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:

@@ -22,12 +22,21 @@ counterparts (how many times faster).
 
 from __future__ import annotations
 
+import argparse
+import os
+import platform
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from stancepack.annotate.gazetteer import Actor, Gazetteer, fold
-from stancepack.annotate.matcher import whole_word_at
+from benchmarks.synth import make_text, seed_sentences
+from stancepack.annotate.articles import ingest
+from stancepack.annotate.base_gazetteer import load_base_gazetteer
+from stancepack.annotate.gazetteer import Actor, Gazetteer, fold, load_gazetteer
+from stancepack.annotate.matcher import FormMatcher, whole_word_at
 from stancepack.annotate.preannotate import (
     GOVERNMENT_RULE_TYPE,
     GOVERNMENT_WORDS,
@@ -41,14 +50,20 @@ from stancepack.annotate.preannotate import (
     _alternation,
     _is_modifier,
     _is_place,
+    form_uses,
 )
-from stancepack.schema.taxonomy import Taxonomy
+from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_GAZETTEER = REPO / "data" / "actors.yaml"
 SEED_ARTICLES = REPO / "data" / "articles"
 SYNTHETIC_SEED = 11
 JOBS = ("preannotate", "preannotate-per-form", "match", "match-per-form", "regex")
+# The pre-annotator's speed before one-pass matching (articles per second, one core) and
+# the targets: at least 20 times that, and within 3 times of the regex baseline.
+EARLIER_ARTICLES_PER_SECOND = 95
+TARGET_SPEED_UP = 20
+TARGET_REGEX_RATIO = 3
 
 
 # --- the earlier matcher: one search per form (baseline and test oracle) ----------------
@@ -134,3 +149,154 @@ class PerFormPreannotator(Preannotator):
             country: Actor = self._country_of_form[match.group("country")]
             start, end = match.span()
             yield Span(start, end, GOVERNMENT_RULE_TYPE, country.name, "government", country)
+
+
+# --- the benchmark ---------------------------------------------------------------------
+
+
+def corpora(synthetic: int) -> dict[str, list[str]]:
+    """The seed articles, and ``synthetic`` news-length articles made of their sentences."""
+    rng = random.Random(SYNTHETIC_SEED)
+    sentences = seed_sentences()
+    return {
+        "seed": [article.text for article in ingest([SEED_ARTICLES]).articles],
+        "synthetic": [make_text(rng, sentences, number)[1] for number in range(synthetic)],
+    }
+
+
+def regex_baseline(forms: list[str]) -> re.Pattern[str]:
+    """One compiled alternation of ``forms``, whole words, longest first."""
+    return re.compile(rf"(?<!\w)(?:{_alternation(forms)})(?!\w)")
+
+
+def jobs(gazetteer: Gazetteer, taxonomy: Taxonomy) -> dict[str, Callable[[str], Any]]:
+    """What each job does to one article."""
+    one_pass = Preannotator(gazetteer, taxonomy)
+    per_form = PerFormPreannotator(gazetteer, taxonomy)
+    uses = form_uses(gazetteer)
+    matcher = FormMatcher(uses)
+    forms = sorted(uses, key=lambda form: (-len(form), form))
+    regex = regex_baseline(forms)
+    return {
+        "preannotate": one_pass.spans,
+        "preannotate-per-form": per_form.spans,
+        "match": lambda text: matcher.occurrences(fold(text)),
+        "match-per-form": lambda text: per_form_occurrences(forms, fold(text)),
+        "regex": lambda text: list(regex.finditer(text)),
+    }
+
+
+def best_seconds(work: dict[str, Callable[[str], Any]], texts: list[str], repeat: int) -> dict:
+    """The best wall time of ``repeat`` passes over ``texts`` for each job, the jobs taken
+    in turn so that a busy moment of the machine does not fall on one job only."""
+    best = dict.fromkeys(work, float("inf"))
+    for _ in range(repeat):
+        for name, job in work.items():
+            clock = time.perf_counter()
+            for text in texts:
+                job(text)
+            best[name] = min(best[name], time.perf_counter() - clock)
+    return best
+
+
+def measure(
+    gazetteers: dict[str, Gazetteer], texts: dict[str, list[str]], repeat: int
+) -> list[dict[str, Any]]:
+    taxonomy = load_taxonomy()
+    rows = []
+    for gazetteer_name, gazetteer in gazetteers.items():
+        work = jobs(gazetteer, taxonomy)
+        forms = len(form_uses(gazetteer))
+        for corpus, articles in texts.items():
+            check_same_spans(gazetteer, taxonomy, articles)
+            seconds = best_seconds(work, articles, repeat)
+            for job in JOBS:
+                rows.append(
+                    {
+                        "gazetteer": gazetteer_name,
+                        "forms": forms,
+                        "corpus": corpus,
+                        "articles": len(articles),
+                        "job": job,
+                        "articles_per_second": len(articles) / seconds[job],
+                        "times_regex": seconds[job] / seconds["regex"],
+                        "per_form_ratio": _per_form_ratio(job, seconds),
+                    }
+                )
+    return rows
+
+
+def _per_form_ratio(job: str, seconds: dict[str, float]) -> float | None:
+    """How many times faster than its per-form counterpart a one-pass job is."""
+    counterpart = f"{job}-per-form"
+    return seconds[counterpart] / seconds[job] if counterpart in seconds else None
+
+
+def check_same_spans(gazetteer: Gazetteer, taxonomy: Taxonomy, articles: list[str]) -> None:
+    one_pass = Preannotator(gazetteer, taxonomy)
+    per_form = PerFormPreannotator(gazetteer, taxonomy)
+    for number, text in enumerate(articles):
+        if one_pass.spans(text) != per_form.spans(text):
+            raise SystemExit(f"article {number}: one-pass and per-form proposals differ")
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| gazetteer (forms) | articles | job | articles/s | × regex time | × per-form speed |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        ratio = row["per_form_ratio"]
+        lines.append(
+            f"| {row['gazetteer']} ({row['forms']}) | {row['corpus']} ({row['articles']}) "
+            f"| {row['job']} | {row['articles_per_second']:,.0f} | {row['times_regex']:.2f} "
+            f"| {'' if ratio is None else f'{ratio:.1f}'} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(rows: list[dict[str, Any]]) -> str:
+    """Each target on the synthetic articles with the base gazetteer: met or not."""
+    found = {
+        row["job"]: row
+        for row in rows
+        if (row["gazetteer"], row["corpus"]) == ("base", "synthetic")
+    }
+    floor = TARGET_SPEED_UP * EARLIER_ARTICLES_PER_SECOND
+    checks = [
+        (
+            f"preannotate ≥ {TARGET_SPEED_UP} × {EARLIER_ARTICLES_PER_SECOND} articles/s",
+            found["preannotate"]["articles_per_second"] >= floor,
+        ),
+        *(
+            (f"{job} ≤ {TARGET_REGEX_RATIO} × regex time", found[job]["times_regex"] <= 3)
+            for job in ("preannotate", "match")
+        ),
+    ]
+    return "\n".join(f"- {text}: {'met' if met else 'NOT met'}" for text, met in checks)
+
+
+def pin_to_one_core() -> str:
+    """Run on one CPU (the first this process may use) where the system allows it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--synthetic", type=int, default=500, help="Synthetic articles.")
+    parser.add_argument("--repeat", type=int, default=5, help="Timed passes per job.")
+    args = parser.parse_args()
+    pinned = pin_to_one_core()
+    gazetteers = {"seed": load_gazetteer(SEED_GAZETTEER), "base": load_base_gazetteer()}
+    rows = measure(gazetteers, corpora(args.synthetic), args.repeat)
+    print(f"Python {platform.python_version()}, {platform.machine()}, {pinned}")
+    print(table(rows))
+    print(targets(rows))
+
+
+if __name__ == "__main__":
+    main()
