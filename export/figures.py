@@ -22,17 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancepack.atomic import atomic_file
-from stancepack.export.network import (
-    CONGRUENCE,
+from stancepack.export.discourse import (
     NEUTRAL,
     PROPOSITION,
     Discourse,
-    NetworkError,
-    build_network,
+    DiscourseError,
     is_role,
     read_discourse,
     statements,
 )
+from stancepack.export.network import CONGRUENCE, build_network
 from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:
@@ -464,7 +463,7 @@ def drawn(discourse: Discourse, kind: str, top: int) -> Drawn | None:
     import matplotlib.style
 
     if kind not in PLOTTERS:
-        raise NetworkError(f"figure kind {kind!r}: expected one of {', '.join(KINDS)}")
+        raise DiscourseError(f"figure kind {kind!r}: expected one of {', '.join(KINDS)}")
     with matplotlib.style.context("default"):
         return PLOTTERS[kind](discourse, top)
 
@@ -496,12 +495,12 @@ def write_plot(
     target = Path(output)
     fmt = target.suffix.lower().lstrip(".")
     if f".{fmt}" not in SUFFIXES:
-        raise NetworkError(f"{target}: name a .png or .svg file")
+        raise DiscourseError(f"{target}: name a .png or .svg file")
     with atomic_file(target, force=force, inputs={"dataset": Path(dataset_dir)}) as stream:
         discourse = read_discourse(dataset_dir)
         result = drawn(discourse, kind, top)
         if result is None:
-            raise NetworkError(f"{discourse.path}: {NOTHING_TO_PLOT[kind]}: no {kind} figure")
+            raise DiscourseError(f"{discourse.path}: {NOTHING_TO_PLOT[kind]}: no {kind} figure")
         stream.write(image_bytes(result.figure, fmt))
     return Figure(target, result.description)
 

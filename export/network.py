@@ -1,15 +1,7 @@
 """Discourse networks of a packaged dataset, built as the Discourse Network Analyzer (DNA)
-builds them from its statements.
-
-Statements
-    Every adjudicated mention (``mentions`` config) with a stance gives statements: actor,
-    concept, qualifier, article and date. The actor is the mention's ``actor_name``, or its
-    span text when the name is empty; the date is its article's ``published`` date (a value
-    that does not start with a date ``YYYY-MM-DD`` counts as unknown). Concepts:
-
-    - ``proposition``, with the mention's stance as qualifier; a mention whose stance is
-      ``neutral`` (no position of its own) makes no proposition statement;
-    - ``role:<name>`` for each role the mention proposes, with the qualifier ``proposes``.
+builds them from the statements of its mentions (see ``discourse``: a mention states the
+proposition with its stance, neutral excepted, and ``role:<name>`` for each role it
+proposes).
 
 Network types (``TYPES``)
     actor-stance  two-mode: actors x stance values; edge weight = statements.
@@ -58,19 +50,25 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from stancepack.atomic import atomic_directory, atomic_file
-from stancepack.errors import StancepackError
-from stancepack.export.package import parquet_name, read_facts
-from stancepack.export.splits import SPLITS, listed_splits
-from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy, taxonomy_from_content
+from stancepack.export.discourse import (
+    NEUTRAL,
+    PROPOSITION,
+    Discourse,
+    DiscourseError,
+    Statement,
+    is_role,
+    read_discourse,
+    statements,
+)
+from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -94,186 +92,10 @@ EDGES_FILE = "edges.csv"
 WINDOWS_FILE = "windows.csv"
 COMMAND = "network"
 
-PROPOSITION = "proposition"
-ROLE_PREFIX = "role:"
 STANCE_PREFIX = "stance:"
-PROPOSES = "proposes"
-NEUTRAL = "neutral"
 ACTOR_KIND = "actor"
 STANCE_KIND = "stance"
 ROLE_KIND = "role"
-
-MENTION_COLUMNS = ("article_id", "text", "actor_type", "actor_name", "stance", "roles")
-ARTICLE_COLUMNS = ("article_id", "source", "published")
-
-
-class NetworkError(StancepackError):
-    """A dataset cannot give the network or figure asked for."""
-
-
-# --- Reading a dataset ---------------------------------------------------------------------
-
-
-class Mention(NamedTuple):
-    """One adjudicated mention, its labels as taxonomy values ("" for no stance)."""
-
-    actor: str
-    actor_type: str
-    stance: str
-    roles: tuple[str, ...]
-    article_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    article_id: str
-    source: str
-    published: date | None
-
-
-class Statement(NamedTuple):
-    """DNA's unit: an actor states a concept with a qualifier, in an article."""
-
-    actor: str
-    concept: str
-    qualifier: str
-    article_id: str
-
-
-@dataclass(frozen=True)
-class Discourse:
-    """The mentions and articles of a dataset (or of a period of it), with its taxonomy."""
-
-    path: Path
-    taxonomy: Taxonomy
-    mentions: tuple[Mention, ...]
-    articles: dict[str, Article]
-
-    @cached_property
-    def statements(self) -> list[Statement]:
-        """The statements of every mention, in mention order."""
-        return [s for mention in self.mentions for s in statements_of(mention)]
-
-    def dates(self) -> list[date]:
-        return sorted({a.published for a in self.articles.values() if a.published is not None})
-
-    def undated(self) -> list[str]:
-        """Ids of the articles without a known publication date."""
-        return sorted(a.article_id for a in self.articles.values() if a.published is None)
-
-    def within(self, start: date | None, end: date | None) -> Discourse:
-        """The mentions of the articles published from ``start`` to ``end`` (inclusive)."""
-        kept = {
-            key: article
-            for key, article in self.articles.items()
-            if article.published is not None
-            and (start is None or article.published >= start)
-            and (end is None or article.published <= end)
-        }
-        mentions = tuple(m for m in self.mentions if m.article_id in kept)
-        return replace(self, mentions=mentions, articles=kept)
-
-
-def read_config(
-    dataset_dir: Path, facts: dict[str, Any], config: str, columns: Sequence[str]
-) -> Any:
-    """The named columns of one config, all splits in order, as one pyarrow table."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tables = []
-    for split in SPLITS:
-        if split not in listed_splits(facts["rows"][config]):
-            continue
-        path = dataset_dir / parquet_name(config, split)
-        try:
-            tables.append(pq.read_table(path, columns=list(columns)))
-        except FileNotFoundError:
-            raise NetworkError(f"{dataset_dir}: {parquet_name(config, split)} is missing") from None
-        except (KeyError, pa.ArrowInvalid) as error:
-            raise NetworkError(
-                f"{path}: cannot read columns {', '.join(columns)}: {error}"
-            ) from None
-    if not tables:
-        return pa.table({name: pa.array([], pa.string()) for name in columns})
-    return pa.concat_tables(tables)
-
-
-def parse_date(value: str | None) -> date | None:
-    """The date a ``published`` value starts with (``YYYY-MM-DD``), or None."""
-    try:
-        return date.fromisoformat((value or "")[:10])
-    except ValueError:
-        return None
-
-
-def decoder(
-    values: list[str], codes: Iterable[int | None], what: str, where: Path
-) -> dict[int | None, str]:
-    """Label of each code found (``""`` for none), refusing a code outside the taxonomy."""
-    table: dict[int | None, str] = {None: ""}
-    for code in set(codes) - {None}:
-        if not isinstance(code, int) or not 0 <= code < len(values):
-            raise NetworkError(f"{where}: mentions: {what} {code} is not a value of the taxonomy")
-        table[code] = values[code]
-    return table
-
-
-def read_mentions(dataset_dir: Path, facts: dict[str, Any], taxonomy: Taxonomy) -> list[Mention]:
-    table = read_config(dataset_dir, facts, "mentions", MENTION_COLUMNS)
-    columns = {name: table.column(name).to_pylist() for name in MENTION_COLUMNS}
-    role_codes = [code for codes in columns["roles"] if codes for code in codes]
-    types = decoder(taxonomy.actor_type_values, columns["actor_type"], "actor_type", dataset_dir)
-    stances = decoder(taxonomy.stance_values, columns["stance"], "stance", dataset_dir)
-    roles = decoder(taxonomy.role_values, role_codes, "roles", dataset_dir).__getitem__
-    rows = zip(*(columns[name] for name in MENTION_COLUMNS), strict=True)
-    return [
-        Mention(
-            (name or "").strip() or (text or "").strip(),
-            types[actor_type],
-            stances[stance],
-            tuple(map(roles, codes)) if codes else (),
-            article_id,
-        )
-        for article_id, text, actor_type, name, stance, codes in rows
-    ]
-
-
-def read_discourse(dataset_dir: str | Path) -> Discourse:
-    """The mentions and articles of a packaged dataset, labelled with its own taxonomy."""
-    path = Path(dataset_dir)
-    facts = read_facts(path)
-    taxonomy = taxonomy_from_content(facts["taxonomy_content"])
-    rows = read_config(path, facts, "articles", ARTICLE_COLUMNS).to_pydict()
-    articles = {
-        article_id: Article(article_id, source or "", parse_date(published))
-        for article_id, source, published in zip(
-            rows["article_id"], rows["source"], rows["published"], strict=True
-        )
-    }
-    mentions = read_mentions(path, facts, taxonomy)
-    return Discourse(path, taxonomy, tuple(mentions), articles)
-
-
-# --- Statements ----------------------------------------------------------------------------
-
-
-def statements_of(mention: Mention) -> Iterator[Statement]:
-    """The statements one mention makes (none without a stance)."""
-    if not mention.stance or not mention.actor:
-        return
-    if mention.stance != NEUTRAL:
-        yield Statement(mention.actor, PROPOSITION, mention.stance, mention.article_id)
-    for role in mention.roles:
-        yield Statement(mention.actor, ROLE_PREFIX + role, PROPOSES, mention.article_id)
-
-
-def statements(discourse: Discourse) -> list[Statement]:
-    return discourse.statements
-
-
-def is_role(statement: Statement) -> bool:
-    return statement.concept.startswith(ROLE_PREFIX)
 
 
 # --- Nodes ---------------------------------------------------------------------------------
@@ -324,7 +146,7 @@ def two_mode_graph(discourse: Discourse, used: Sequence[Statement], kind: str) -
     per_concept = Counter(concept_of(s) for s in used)
     for concept in sorted(per_concept, key=concept_order(discourse.taxonomy, kind)):
         if concept in graph:
-            raise NetworkError(
+            raise DiscourseError(
                 f"{discourse.path}: an actor is named {concept!r}, as a {kind} node is"
             )
         value = concept.split(":", 1)[1]
@@ -403,7 +225,9 @@ def normalized(
     elif method == "cosine":
         denominator = len(first) * len(second)
     else:
-        raise NetworkError(f"normalisation {method!r}: expected one of {', '.join(NORMALIZATIONS)}")
+        raise DiscourseError(
+            f"normalisation {method!r}: expected one of {', '.join(NORMALIZATIONS)}"
+        )
     return weight / denominator if denominator else 0.0
 
 
@@ -462,17 +286,17 @@ def check_buildable(discourse: Discourse, kind: str, where: str) -> None:
     """Refuse a network the discourse cannot give, saying why (``where`` names it)."""
     every = statements(discourse)
     if not every:
-        raise NetworkError(
+        raise DiscourseError(
             f"{where}: no mention has a stance: no statements to build a network from"
         )
     if kind == ACTOR_ROLE and not any(is_role(s) for s in every):
-        raise NetworkError(f"{where}: no mention proposes a role: no actor-role network")
+        raise DiscourseError(f"{where}: no mention proposes a role: no actor-role network")
     if kind == ACTOR_STANCE and not any(s.concept == PROPOSITION for s in every):
-        raise NetworkError(f"{where}: every stance is {NEUTRAL}: no actor-stance network")
+        raise DiscourseError(f"{where}: every stance is {NEUTRAL}: no actor-stance network")
     taxonomy = discourse.taxonomy
     polarities = {taxonomy.polarity(value) for value in taxonomy.stance_values}
     if kind == CONFLICT and not {POSITIVE, NEGATIVE} <= polarities:
-        raise NetworkError(
+        raise DiscourseError(
             f"{where}: the taxonomy {taxonomy.name} declares no stance of positive and none "
             "of negative polarity: no conflict network (package the dataset with a taxonomy "
             "that declares polarities)"
@@ -520,13 +344,13 @@ class Window:
 def select_period(discourse: Discourse, period: Period, windowed: bool) -> Discourse:
     """The discourse of the period; all of it (undated articles too) when no time is asked."""
     if period.start and period.end and period.start > period.end:
-        raise NetworkError(
+        raise DiscourseError(
             f"--from {period.start.isoformat()} is after --to {period.end.isoformat()}"
         )
     if not period.asked and not windowed:
         return discourse
     if not discourse.dates():
-        raise NetworkError(
+        raise DiscourseError(
             f"{discourse.path}: no article has a publication date: a date range or time "
             "windows need dates"
         )
@@ -608,7 +432,7 @@ def network_files(graph: nx.Graph, fmt: str, stem: str) -> dict[str, bytes]:
     if fmt == CSV:
         prefix = f"{stem}/" if stem else ""
         return {prefix + name: data for name, data in csv_tables(graph).items()}
-    raise NetworkError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    raise DiscourseError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
@@ -635,14 +459,14 @@ class NetworkRequest:
             (self.normalization, NORMALIZATIONS, "normalisation"),
         ):
             if value not in choices:
-                raise NetworkError(f"{what} {value!r}: expected one of {', '.join(choices)}")
+                raise DiscourseError(f"{what} {value!r}: expected one of {', '.join(choices)}")
         if self.normalization != NO_NORMALIZATION and self.kind in TWO_MODE:
-            raise NetworkError(
+            raise DiscourseError(
                 f"--normalize {self.normalization}: only one-mode networks "
                 f"({CONGRUENCE}, {CONFLICT}) are normalised"
             )
         if self.windows is not None and (self.windows.days < 1 or self.windows.step < 1):
-            raise NetworkError("--window and --step must be at least 1 day")
+            raise DiscourseError("--window and --step must be at least 1 day")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from PIL import Image
 
 from stancepack import cli as cli_module
 from stancepack.cli import cli
+from stancepack.export.discourse import read_discourse
 from stancepack.export.figures import (
     KINDS,
     LABEL_CHARACTERS,
@@ -27,7 +28,6 @@ from stancepack.export.figures import (
     write_figures,
     write_plot,
 )
-from stancepack.export.network import read_discourse
 from tests.discourse_data import (
     ALICE,
     ARTICLES,

@@ -28,13 +28,12 @@ from click.testing import CliRunner
 from stancepack import cli as cli_module
 from stancepack.cli import cli
 from stancepack.errors import TaxonomyError
+from stancepack.export.discourse import read_discourse, statements
 from stancepack.export.network import (
     NetworkRequest,
     Period,
     Windows,
     build_network,
-    read_discourse,
-    statements,
     write_network,
 )
 from stancepack.export.package import PackageOptions, package_export

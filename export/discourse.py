@@ -1,0 +1,208 @@
+"""The discourse of a packaged dataset: its mentions and articles, labelled with the
+dataset's own taxonomy, and the statements they make, as the Discourse Network Analyzer
+(DNA) defines them. Networks (``network``) and figures (``figures``) are built from it.
+
+Every adjudicated mention (``mentions`` config) with a stance gives statements: actor,
+concept, qualifier and article. The actor is the mention's ``actor_name``, or its span text
+when the name is empty. Concepts:
+
+- ``proposition``, with the mention's stance as qualifier; a mention whose stance is
+  ``neutral`` (no position of its own) makes no proposition statement;
+- ``role:<name>`` for each role the mention proposes, with the qualifier ``proposes``.
+
+A statement's date is its article's ``published`` date; a value that does not start with
+a date ``YYYY-MM-DD`` counts as unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from stancepack.errors import StancepackError
+from stancepack.export.package import parquet_name, read_facts
+from stancepack.export.splits import SPLITS, listed_splits
+from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
+
+PROPOSITION = "proposition"
+ROLE_PREFIX = "role:"
+PROPOSES = "proposes"
+NEUTRAL = "neutral"
+
+MENTION_COLUMNS = ("article_id", "text", "actor_type", "actor_name", "stance", "roles")
+ARTICLE_COLUMNS = ("article_id", "source", "published")
+
+
+class DiscourseError(StancepackError):
+    """A dataset cannot give the network or figure asked for."""
+
+
+# --- Reading a dataset ---------------------------------------------------------------------
+
+
+class Mention(NamedTuple):
+    """One adjudicated mention, its labels as taxonomy values ("" for no stance)."""
+
+    actor: str
+    actor_type: str
+    stance: str
+    roles: tuple[str, ...]
+    article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    article_id: str
+    source: str
+    published: date | None
+
+
+class Statement(NamedTuple):
+    """DNA's unit: an actor states a concept with a qualifier, in an article."""
+
+    actor: str
+    concept: str
+    qualifier: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Discourse:
+    """The mentions and articles of a dataset (or of a period of it), with its taxonomy."""
+
+    path: Path
+    taxonomy: Taxonomy
+    mentions: tuple[Mention, ...]
+    articles: dict[str, Article]
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        """The statements of every mention, in mention order."""
+        return [s for mention in self.mentions for s in statements_of(mention)]
+
+    def dates(self) -> list[date]:
+        return sorted({a.published for a in self.articles.values() if a.published is not None})
+
+    def undated(self) -> list[str]:
+        """Ids of the articles without a known publication date."""
+        return sorted(a.article_id for a in self.articles.values() if a.published is None)
+
+    def within(self, start: date | None, end: date | None) -> Discourse:
+        """The mentions of the articles published from ``start`` to ``end`` (inclusive)."""
+        kept = {
+            key: article
+            for key, article in self.articles.items()
+            if article.published is not None
+            and (start is None or article.published >= start)
+            and (end is None or article.published <= end)
+        }
+        mentions = tuple(m for m in self.mentions if m.article_id in kept)
+        return replace(self, mentions=mentions, articles=kept)
+
+
+def read_config(
+    dataset_dir: Path, facts: dict[str, Any], config: str, columns: Sequence[str]
+) -> Any:
+    """The named columns of one config, all splits in order, as one pyarrow table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = []
+    for split in SPLITS:
+        if split not in listed_splits(facts["rows"][config]):
+            continue
+        path = dataset_dir / parquet_name(config, split)
+        try:
+            tables.append(pq.read_table(path, columns=list(columns)))
+        except FileNotFoundError:
+            raise DiscourseError(
+                f"{dataset_dir}: {parquet_name(config, split)} is missing"
+            ) from None
+        except (KeyError, pa.ArrowInvalid) as error:
+            raise DiscourseError(
+                f"{path}: cannot read columns {', '.join(columns)}: {error}"
+            ) from None
+    if not tables:
+        return pa.table({name: pa.array([], pa.string()) for name in columns})
+    return pa.concat_tables(tables)
+
+
+def parse_date(value: str | None) -> date | None:
+    """The date a ``published`` value starts with (``YYYY-MM-DD``), or None."""
+    try:
+        return date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+
+
+def decoder(
+    values: list[str], codes: Iterable[int | None], what: str, where: Path
+) -> dict[int | None, str]:
+    """Label of each code found (``""`` for none), refusing a code outside the taxonomy."""
+    table: dict[int | None, str] = {None: ""}
+    for code in set(codes) - {None}:
+        if not isinstance(code, int) or not 0 <= code < len(values):
+            raise DiscourseError(f"{where}: mentions: {what} {code} is not a value of the taxonomy")
+        table[code] = values[code]
+    return table
+
+
+def read_mentions(dataset_dir: Path, facts: dict[str, Any], taxonomy: Taxonomy) -> list[Mention]:
+    table = read_config(dataset_dir, facts, "mentions", MENTION_COLUMNS)
+    columns = {name: table.column(name).to_pylist() for name in MENTION_COLUMNS}
+    role_codes = [code for codes in columns["roles"] if codes for code in codes]
+    types = decoder(taxonomy.actor_type_values, columns["actor_type"], "actor_type", dataset_dir)
+    stances = decoder(taxonomy.stance_values, columns["stance"], "stance", dataset_dir)
+    roles = decoder(taxonomy.role_values, role_codes, "roles", dataset_dir).__getitem__
+    rows = zip(*(columns[name] for name in MENTION_COLUMNS), strict=True)
+    return [
+        Mention(
+            (name or "").strip() or (text or "").strip(),
+            types[actor_type],
+            stances[stance],
+            tuple(map(roles, codes)) if codes else (),
+            article_id,
+        )
+        for article_id, text, actor_type, name, stance, codes in rows
+    ]
+
+
+def read_discourse(dataset_dir: str | Path) -> Discourse:
+    """The mentions and articles of a packaged dataset, labelled with its own taxonomy."""
+    path = Path(dataset_dir)
+    facts = read_facts(path)
+    taxonomy = taxonomy_from_content(facts["taxonomy_content"])
+    rows = read_config(path, facts, "articles", ARTICLE_COLUMNS).to_pydict()
+    articles = {
+        article_id: Article(article_id, source or "", parse_date(published))
+        for article_id, source, published in zip(
+            rows["article_id"], rows["source"], rows["published"], strict=True
+        )
+    }
+    mentions = read_mentions(path, facts, taxonomy)
+    return Discourse(path, taxonomy, tuple(mentions), articles)
+
+
+# --- Statements ----------------------------------------------------------------------------
+
+
+def statements_of(mention: Mention) -> Iterator[Statement]:
+    """The statements one mention makes (none without a stance)."""
+    if not mention.stance or not mention.actor:
+        return
+    if mention.stance != NEUTRAL:
+        yield Statement(mention.actor, PROPOSITION, mention.stance, mention.article_id)
+    for role in mention.roles:
+        yield Statement(mention.actor, ROLE_PREFIX + role, PROPOSES, mention.article_id)
+
+
+def statements(discourse: Discourse) -> list[Statement]:
+    return discourse.statements
+
+
+def is_role(statement: Statement) -> bool:
+    return statement.concept.startswith(ROLE_PREFIX)
