@@ -40,11 +40,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Connection:
-    """Where a Label Studio is and the token to use; the token never shows in repr."""
+    """Where a Label Studio is and the token to use; the token never shows in repr.
+
+    ``data_dir`` is the data directory of the local server when this is it (runs of
+    stancepack on one machine coordinate through files there), else None."""
 
     url: str
     api_key: str
     source: str
+    data_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"Connection(url={self.url!r}, api_key='***', source={self.source!r})"
@@ -94,7 +98,9 @@ def local_connection(data_dir: str | Path | None = None) -> Connection:
             f"--background` (no credentials in {directory}), or pass --url and set {API_KEY_ENV}"
         )
     credentials = local.read_credentials(path)
-    return Connection(url=credentials.url, api_key=credentials.token, source=str(path))
+    return Connection(
+        url=credentials.url, api_key=credentials.token, source=str(path), data_dir=directory
+    )
 
 
 def _local_connection_for(url: str, data_dir: str | Path | None) -> Connection | None:

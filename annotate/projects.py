@@ -6,12 +6,19 @@ task whose ``data`` has the keys of ``schema.fields.TASK_DATA_KEYS``, with the
 pre-annotator's predictions. ``sync_project`` adds only articles whose ``article_id`` is not
 in the project yet, so it can be re-run after an interrupted import to finish it.
 
+Two runs that add to one project at once must not both add everything: on the local server
+each run holds the project's lock (a file in the data directory) while it looks and adds;
+on any other server the article ids present are listed again before each import batch.
+
 Functions take an SDK client and a ``Connection`` (for messages and retries) and return
 counts and ids as data; they raise ``LabelStudioError`` and ``ArticleError``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +39,11 @@ BATCH_SIZE = 500
 LIST_PAGE_SIZE = 1000
 VERSION_PATTERN = re.compile(r"taxonomy version: ([0-9a-f]{12})\b")
 JSONL_SUFFIX = ".jsonl"
+# The lock file of a project in the local server's data directory: the prefix and the
+# first hex digits of the SHA-256 of its title.
+LOCK_PREFIX = "project-"
+LOCK_SUFFIX = ".lock"
+LOCK_NAME_DIGITS = 16
 
 Predictor = Callable[[Article], list[dict[str, Any]]]
 Progress = Callable[[str], None]
@@ -182,6 +194,22 @@ def create_project(
     on_progress: Progress = _quiet,
 ) -> SyncReport:
     """Create the project and import every article as a task, with pre-annotations."""
+    with project_lock(connection, title, on_progress):
+        return _create_project(
+            client, connection, title, articles, taxonomy, predict, batch_size, on_progress
+        )
+
+
+def _create_project(
+    client: LabelStudio,
+    connection: Connection,
+    title: str,
+    articles: Sequence[Article],
+    taxonomy: Taxonomy,
+    predict: Predictor | None,
+    batch_size: int,
+    on_progress: Progress,
+) -> SyncReport:
     existing = find_project(client, connection, title)
     if existing is not None:
         raise LabelStudioError(
@@ -197,16 +225,16 @@ def create_project(
 
     project = retrying(create_once, connection, f"create project {title!r}")
     on_progress(f"created project {title!r} (id {project.id})")
-    added, predictions = import_articles(
+    imported = import_articles(
         client, connection, project.id, list(articles), predict, batch_size, on_progress
     )
     return SyncReport(
         project_id=project.id,
         title=title,
         created=True,
-        added=added,
-        already_there=0,
-        predictions=predictions,
+        added=imported.added,
+        already_there=imported.already_there,
+        predictions=imported.predictions,
         project_taxonomy=taxonomy.version,
         current_taxonomy=taxonomy.version,
     )
@@ -230,6 +258,46 @@ def sync_project(
     alone (and no pre-annotations are added, they would not fit it) unless
     ``update_config``; then Label Studio's own check runs first and its refusal (labels
     still used by annotations) is raised as it says it."""
+    with project_lock(connection, title, on_progress):
+        return _sync_project(
+            client, connection, title, articles, taxonomy,
+            update_config, predict, batch_size, on_progress,
+        )  # fmt: skip
+
+
+def create_or_sync_project(
+    client: LabelStudio,
+    connection: Connection,
+    title: str,
+    articles: Sequence[Article],
+    taxonomy: Taxonomy,
+    *,
+    predict: Predictor | None = None,
+    on_progress: Progress = _quiet,
+) -> SyncReport:
+    """Create the project from the articles, or add those it lacks when it exists."""
+    with project_lock(connection, title, on_progress):
+        if find_project(client, connection, title) is None:
+            return _create_project(
+                client, connection, title, articles, taxonomy, predict, BATCH_SIZE, on_progress
+            )
+        return _sync_project(
+            client, connection, title, articles, taxonomy,
+            False, predict, BATCH_SIZE, on_progress,
+        )  # fmt: skip
+
+
+def _sync_project(
+    client: LabelStudio,
+    connection: Connection,
+    title: str,
+    articles: Sequence[Article],
+    taxonomy: Taxonomy,
+    update_config: bool,
+    predict: Predictor | None,
+    batch_size: int,
+    on_progress: Progress,
+) -> SyncReport:
     project = find_project(client, connection, title)
     if project is None:
         raise LabelStudioError(
@@ -244,16 +312,16 @@ def sync_project(
     fits = project_version == taxonomy.version or updated
     present = existing_article_ids(client, connection, project.id)
     missing = [article for article in articles if article.article_id not in present]
-    added, predictions = import_articles(
+    imported = import_articles(
         client, connection, project.id, missing, predict if fits else None, batch_size, on_progress
     )
     return SyncReport(
         project_id=project.id,
         title=title,
         created=False,
-        added=added,
-        already_there=len(articles) - len(missing),
-        predictions=predictions,
+        added=imported.added,
+        already_there=len(articles) - len(missing) + imported.already_there,
+        predictions=imported.predictions,
         project_taxonomy=project_version,
         current_taxonomy=taxonomy.version,
         config_updated=updated,
@@ -303,6 +371,16 @@ def existing_article_ids(client: LabelStudio, connection: Connection, project_id
     )
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What ``import_articles`` did: tasks and predictions added, and articles another run
+    had added meanwhile (found by the listing before a batch)."""
+
+    added: int
+    predictions: int
+    already_there: int
+
+
 def import_articles(
     client: LabelStudio,
     connection: Connection,
@@ -311,18 +389,56 @@ def import_articles(
     predict: Predictor | None,
     batch_size: int = BATCH_SIZE,
     on_progress: Progress = _quiet,
-) -> tuple[int, int]:
-    """Import articles as tasks in batches; (tasks added, predictions added)."""
+) -> Imported:
+    """Import articles as tasks in batches.
+
+    Without the local server's lock, the article ids present are listed again before
+    every batch after the first, and articles another run added meanwhile are skipped."""
     if batch_size < 1:
         raise LabelStudioError(f"batch size must be at least 1, not {batch_size}")
-    added = predictions = 0
-    for batch in batches(articles, batch_size):
+    added = predictions = skipped = 0
+    for index, batch in enumerate(batches(articles, batch_size)):
+        if index and connection.data_dir is None:
+            present = existing_article_ids(client, connection, project_id)
+            pending = [article for article in batch if article.article_id not in present]
+            skipped += len(batch) - len(pending)
+            batch = pending
         tasks = [task_for(article, predict(article) if predict else ()) for article in batch]
         batch_added, batch_predictions = import_batch(client, connection, project_id, tasks)
         added += batch_added
         predictions += batch_predictions
         on_progress(f"imported {added} of {len(articles)} tasks")
-    return added, predictions
+    return Imported(added=added, predictions=predictions, already_there=skipped)
+
+
+@contextlib.contextmanager
+def project_lock(connection: Connection, title: str, on_progress: Progress) -> Iterator[None]:
+    """Hold the lock of project ``title`` of the local server (a file in its data
+    directory), waiting for another run that holds it; no lock for other servers."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the listing before each batch is the guard
+        fcntl = None  # type: ignore[assignment]
+    if connection.data_dir is None or fcntl is None:
+        yield
+        return
+    path = lock_path(connection.data_dir, title)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_progress(f"waiting for another run that is adding tasks to project {title!r}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+def lock_path(data_dir: Path, title: str) -> Path:
+    """The lock file of project ``title`` in the local server's data directory."""
+    digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:LOCK_NAME_DIGITS]
+    return data_dir / f"{LOCK_PREFIX}{digest}{LOCK_SUFFIX}"
 
 
 def import_batch(

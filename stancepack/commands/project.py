@@ -227,15 +227,10 @@ def up(
         say(f"Label Studio is already running (pid {info.pid})")
     connection = local_connection(data_dir)
     client = connect(connection)
-    title = projects.SEED_PROJECT
-    if projects.find_project(client, connection, title) is None:
-        report = projects.create_project(
-            client, connection, title, items, taxonomy, predict=predict, on_progress=say
-        )
-    else:
-        report = projects.sync_project(
-            client, connection, title, items, taxonomy, predict=predict, on_progress=say
-        )
+    report = projects.create_or_sync_project(
+        client, connection, projects.SEED_PROJECT, items, taxonomy,
+        predict=predict, on_progress=say,
+    )  # fmt: skip
     warn_taxonomy(report)
     print_login(info)
     click.echo(f"project:      {projects.project_url(connection, report.project_id)}")
