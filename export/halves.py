@@ -25,6 +25,7 @@ and the second process's work is dropped.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -53,6 +54,8 @@ from stancepack.schema.taxonomy import Taxonomy
 # Files smaller than this are checked in one pass: forking and merging would cost more
 # than the second CPU saves.
 HALVES_FROM_BYTES = 32 << 20
+# prctl(2): ask the kernel for a signal when the parent process ends.
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class SecondHalf:
         self.connection, theirs = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_check_second_half,
-            args=(theirs, part),
+            args=(theirs, part, os.getpid()),
             name="stancepack-second-half",
             daemon=True,
         )
@@ -202,9 +205,11 @@ class SecondHalf:
         self.process.join()
 
 
-def _check_second_half(connection: Connection, part: Part) -> None:
+def _check_second_half(connection: Connection, part: Part, parent: int) -> None:
     """The forked process: check the part and send back a `Half` (None for a refusal).
-    An interrupt is the first process's to handle: it ends this one."""
+    It dies with the first process (``parent``); an interrupt is the first process's to
+    handle: it ends this one."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome: tuple[str, Any] = (
@@ -219,6 +224,17 @@ def _check_second_half(connection: Connection, part: Part) -> None:
         pass
     finally:
         connection.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process (SIGKILL) when its parent process ends, however it
+    ends; exit at once if ``parent`` has already ended (this process has another parent)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_PDEATHSIG): {os.strerror(error)}")
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def second_half(part: Part) -> Half | None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -255,3 +260,67 @@ def test_a_daemon_process_checks_in_one_pass(tmp_path):
     daemon.start()
     daemon.join()
     assert answer.get(timeout=10) is False
+
+
+# --- the second process ends with the first -------------------------------------------------
+
+
+def children_of(parent: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``parent``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def large_export(tmp_path_factory) -> Path:
+    """An export large enough to be checked in halves (about 37 MB)."""
+    path = write_export(tmp_path_factory.mktemp("large") / "export.json", 6000, seed=7)
+    assert path.stat().st_size >= halves.HALVES_FROM_BYTES
+    return path
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="halves are checked at once on Linux with two CPUs",
+)
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM], ids=["KILL", "TERM"])
+def test_the_second_process_dies_with_the_first(large_export, signal_number):
+    command = [sys.executable, "-m", "stancepack.cli", "validate", str(large_export)]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = None
+    try:
+        assert wait_for(lambda: children_of(first.pid), 60), "no second process started"
+        (second,) = children_of(first.pid)
+        first.send_signal(signal_number)
+        assert first.wait(timeout=10) != 0
+        assert wait_for(lambda: not is_running(second), 5), "the second process lives on"
+    finally:
+        first.kill()
+        first.wait()
+        if second is not None and is_running(second):
+            os.kill(second, signal.SIGKILL)
