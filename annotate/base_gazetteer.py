@@ -132,8 +132,10 @@ def entry_of(actor: Actor) -> dict[str, Any]:
     }
 
 
-def unambiguous(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entries`` without the forms that name more than one of them."""
+def unambiguous(
+    entries: list[dict[str, Any]], where: str = BASE_GAZETTEER_SOURCE
+) -> list[dict[str, Any]]:
+    """``entries`` (read from ``where``) without the forms that name more than one of them."""
     owners: dict[str, set[str]] = defaultdict(set)
     for entry in entries:
         for form in (*entry["aliases"], *entry.get("demonyms", ())):
@@ -141,9 +143,7 @@ def unambiguous(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     shared = {form for form, names in owners.items() if len(names) > 1}
     for entry in entries:
         if fold(entry["name"]) in shared:
-            raise GazetteerError(
-                f"{BASE_GAZETTEER_SOURCE}: {entry['name']!r} is the name of more than one actor"
-            )
+            raise GazetteerError(f"{where}: {entry['name']!r} is the name of more than one actor")
     return [_without_forms(entry, shared) for entry in entries]
 
 

@@ -335,10 +335,12 @@ class Preannotator:
 
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
-        folded = fold(text)
-        candidates = self._candidates(text, folded)
-        mentions = [span for span in choose_spans(candidates) if not is_caption(text, span)]
-        return attach_roles(text, mentions, self.taxonomy)
+        return attach_roles(text, self.mentions(text), self.taxonomy)
+
+    def mentions(self, text: str) -> list[Span]:
+        """The proposed mentions of ``text`` without roles, in text order."""
+        candidates = self._candidates(text, fold(text))
+        return [span for span in choose_spans(candidates) if not is_caption(text, span)]
 
     def predict(self, text: str) -> list[dict[str, Any]]:
         """Label Studio result items: a span, its canonical name and its proposed roles."""

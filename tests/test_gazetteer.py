@@ -1,5 +1,5 @@
-"""The packaged base gazetteer: every country (pycountry) and the major international
-organisations, loaded and validated as any gazetteer file."""
+"""The packaged base gazetteer (every country from pycountry, the major international
+organisations), and the gazetteer proposed from a corpus by `stancepack gazetteer suggest`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from functools import cache
 
 import pycountry
 import pytest
+from click.testing import CliRunner
 
+from stancepack import cli as cli_module
+from stancepack.annotate.articles import ingest
 from stancepack.annotate.base_gazetteer import (
     BASE_GAZETTEER_SOURCE,
     ORGANIZATIONS_PATH,
@@ -15,10 +18,17 @@ from stancepack.annotate.base_gazetteer import (
     load_base_gazetteer,
     unambiguous,
 )
-from stancepack.annotate.gazetteer import Gazetteer, GazetteerError, fold
+from stancepack.annotate.gazetteer import Gazetteer, GazetteerError, fold, load_gazetteer
 from stancepack.annotate.preannotate import Preannotator
+from stancepack.annotate.suggest import (
+    SuggestionError,
+    organization_phrases,
+    render_suggestions,
+    suggest_actors,
+)
+from stancepack.cli import cli
 from stancepack.schema.taxonomy import load_taxonomy
-from tests.helpers import default_taxonomy_data, write_taxonomy
+from tests.helpers import SEED_ARTICLES, default_taxonomy_data, write_taxonomy
 
 TAXONOMY = load_taxonomy()
 
@@ -127,3 +137,181 @@ def test_the_pre_annotator_proposes_base_gazetteer_actors():
         ("G7", "G7"),
     ]
     assert ("Germany’s chancellor", "unnamed") in [(text[s.start : s.end], s.rule) for s in spans]
+
+
+# --- gazetteer suggest -------------------------------------------------------------------
+
+CORPUS = (
+    "Healey warns Moscow\n"
+    "Defence Secretary John Healey said on Monday that Britain would act. Healey added that "
+    "NATO should lead.",
+    "Starmer meets allies\n"
+    "Prime Minister Keir Starmer spoke. Keir Starmer said the Ministry of Defence (MOD) "
+    "agrees. Starmer also met the Conservative Party.",
+    "Talks end\nStarmer said NATO would meet. The SVR said nothing. Prime Minister Keir "
+    "Starmer left.",
+)
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gazetteer` as the command line lists it."""
+    monkeypatch.setitem(cli_module.COMMANDS, "gazetteer", "stancepack.commands.gazetteer:gazetteer")
+    monkeypatch.setitem(cli_module.SUMMARIES, "gazetteer", "Propose the actors of a corpus.")
+
+
+def entries(suggested) -> list[tuple[str, str, list[str], int]]:
+    return [(a.name, a.type, a.aliases, a.count) for a in suggested.actors]
+
+
+def test_suggested_actors_merge_their_forms_across_articles_most_mentioned_first():
+    assert entries(suggest_actors(CORPUS)) == [
+        (
+            "Keir Starmer",
+            "person",
+            ["Keir Starmer", "Prime Minister Keir Starmer", "Starmer"],
+            6,
+        ),
+        ("John Healey", "person", ["John Healey", "Defence Secretary John Healey", "Healey"], 3),
+        ("Ministry of Defence", "organization", ["Ministry of Defence", "MOD"], 2),
+        ("NATO", "organization", list(base().actor("NATO").aliases), 2),
+        ("Conservative Party", "organization", ["Conservative Party"], 1),
+        ("SVR", "organization", ["SVR"], 1),
+        ("United Kingdom", "country", list(base().actor("United Kingdom").aliases), 1),
+    ]
+
+
+def test_each_suggestion_has_an_example_sentence():
+    actors = {actor.name: actor for actor in suggest_actors(CORPUS).actors}
+    assert actors["John Healey"].example == "Healey warns Moscow"
+    assert actors["SVR"].example == "The SVR said nothing."
+
+
+def test_actors_named_fewer_times_than_the_minimum_are_left_out():
+    names = [actor.name for actor in suggest_actors(CORPUS, min_count=2).actors]
+    assert names == ["Keir Starmer", "John Healey", "Ministry of Defence", "NATO"]
+
+
+def test_a_surname_the_articles_never_use_alone_is_not_an_alias():
+    (actor,) = suggest_actors(["Kremlin spokesman Dmitry Peskov said no."]).actors
+    assert actor.aliases == ["Dmitry Peskov", "Kremlin spokesman Dmitry Peskov"]
+
+
+def test_organisation_names_are_capitalised_words_around_a_head_and_stop_at_a_title():
+    text = (
+        "The European Council President Charles Michel met the Ministry of Defence of the "
+        "Netherlands and the Labour Party. The Big Event of the Year ended."
+    )
+    assert [text[start:end] for start, end in organization_phrases(fold(text))] == [
+        "European Council",
+        "Ministry of Defence of the Netherlands",
+        "Labour Party",
+    ]
+
+
+def test_a_capitalised_dateline_is_not_an_acronym():
+    suggested = suggest_actors(["LONDON -- The UN said the IAEA will visit."])
+    assert [actor.name for actor in suggested.actors] == [
+        "International Atomic Energy Agency",
+        "United Nations",
+    ]
+
+
+def test_no_actor_in_the_articles_is_an_error():
+    with pytest.raises(SuggestionError) as caught:
+        suggest_actors(["it rained all day.", "nobody came."])
+    assert str(caught.value) == "no actor is named at least 1 time in the 2 articles"
+
+
+def test_the_suggested_file_is_a_gazetteer_with_counts_and_examples_as_comments(tmp_path):
+    path = tmp_path / "actors.yaml"
+    path.write_text(render_suggestions(suggest_actors(CORPUS)), encoding="utf-8")
+    loaded = load_gazetteer(path)
+    assert loaded.actor("Keir Starmer").aliases == (
+        "Keir Starmer",
+        "Prime Minister Keir Starmer",
+        "Starmer",
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "  # 6 mentions\n  # e.g. Starmer meets allies\n  - name: Keir Starmer\n" in text
+
+
+def write_articles(folder, texts=CORPUS):
+    folder.mkdir()
+    for number, text in enumerate(texts):
+        (folder / f"{number:03d}.txt").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def run(*args: object):
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+def test_gazetteer_suggest_writes_a_file_that_the_pre_annotator_accepts(tmp_path):
+    output = tmp_path / "actors.yaml"
+    result = run("gazetteer", "suggest", SEED_ARTICLES, "-o", output)
+    assert result.exit_code == 0, result.output
+    suggested = load_gazetteer(output)
+    assert result.output == f"wrote {len(suggested.actors)} actors to {output}\n"
+    assert suggested.actor("Emmanuel Macron").type == "person"
+    assert "Macron" in suggested.actor("Emmanuel Macron").aliases
+    text = next(iter(ingest([SEED_ARTICLES]).articles)).text
+    assert Preannotator(suggested, TAXONOMY).spans(text)
+
+
+def test_gazetteer_suggest_keeps_actors_named_at_least_min_count_times(tmp_path):
+    output = tmp_path / "actors.yaml"
+    articles = write_articles(tmp_path / "articles")
+    result = run("gazetteer", "suggest", articles, "-o", output, "--min-count", "3")
+    assert result.exit_code == 0, result.output
+    assert [actor.name for actor in load_gazetteer(output).actors] == [
+        "Keir Starmer",
+        "John Healey",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--min-count", "0"), "Invalid value for '--min-count': 0 is not in the range x>=1."),
+        (("--min-count", "x"), "Invalid value for '--min-count': 'x' is not a valid integer"),
+    ],
+)
+def test_gazetteer_suggest_refuses_a_bad_minimum(tmp_path, args, message):
+    output = tmp_path / "actors.yaml"
+    result = run("gazetteer", "suggest", write_articles(tmp_path / "a"), "-o", output, *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not output.exists()
+
+
+def test_gazetteer_suggest_without_actors_writes_nothing(tmp_path):
+    output = tmp_path / "actors.yaml"
+    articles = write_articles(tmp_path / "articles", ("Rain\nit rained all day.",))
+    result = run("gazetteer", "suggest", articles, "-o", output)
+    assert result.exit_code == 1
+    assert result.output == "Error: no actor is named at least 1 time in the 1 article\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles"]
+
+
+def test_gazetteer_suggest_replaces_an_output_only_with_force(tmp_path):
+    output = tmp_path / "actors.yaml"
+    output.write_text("mine\n", encoding="utf-8")
+    articles = write_articles(tmp_path / "articles")
+    result = run("gazetteer", "suggest", articles, "-o", output)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {output}: exists (pass --force to replace it)\n"
+    assert output.read_text(encoding="utf-8") == "mine\n"
+    assert run("gazetteer", "suggest", articles, "-o", output, "--force").exit_code == 0
+    assert load_gazetteer(output).actors[0].name == "Keir Starmer"
+
+
+def test_gazetteer_suggest_refuses_an_output_inside_its_articles(tmp_path):
+    articles = write_articles(tmp_path / "articles")
+    output = articles / "actors.yaml"
+    result = run("gazetteer", "suggest", articles, "-o", output)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {output}: the output lies inside the articles {articles}; "
+        "choose an output outside the inputs\n"
+    )
+    assert not output.exists()
