@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stancepack.errors import StancepackError
-from stancepack.export.package import parquet_name, read_facts
+from stancepack.export.package import collector_paused, parquet_name, read_facts
 from stancepack.export.splits import SPLITS, listed_splits
 from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
 
@@ -82,7 +82,8 @@ class Discourse:
     @cached_property
     def statements(self) -> list[Statement]:
         """The statements of every mention, in mention order."""
-        return [s for mention in self.mentions for s in statements_of(mention)]
+        with collector_paused():
+            return [s for mention in self.mentions for s in statements_of(mention)]
 
     def dates(self) -> list[date]:
         return sorted({a.published for a in self.articles.values() if a.published is not None})
@@ -183,7 +184,8 @@ def read_discourse(dataset_dir: str | Path) -> Discourse:
             rows["article_id"], rows["source"], rows["published"], strict=True
         )
     }
-    mentions = read_mentions(path, facts, taxonomy)
+    with collector_paused():
+        mentions = read_mentions(path, facts, taxonomy)
     return Discourse(path, taxonomy, tuple(mentions), articles)
 
 

@@ -94,6 +94,11 @@ class Counts:
         return self.values[self.rows.index(row)][self.columns.index(column)]
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 statement``, ``2 statements``: a count with its noun."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def shorten(label: str, limit: int = LABEL_CHARACTERS) -> str:
     """``label``, cut to ``limit`` characters with an ellipsis when longer."""
     label = " ".join(label.split())
@@ -141,7 +146,7 @@ def actor_roles(discourse: Discourse, top: int = DEFAULT_TOP) -> Counts:
     actors = sorted(per_actor, key=lambda actor: (-per_actor[actor], actor))[:top]
     values = [[counts[actor, role] for role in roles] for actor in actors]
     left = len(per_actor) - len(actors)
-    note = f"{left} more actors with roles not shown" if left > 0 else ""
+    note = f"{counted(left, 'more actor')} with roles not shown" if left > 0 else ""
     return Counts(actors, list(roles), values, note)
 
 
@@ -179,7 +184,9 @@ def stance_over_time(discourse: Discourse) -> Counts:
             current = next_period(current, weekly)
     values = [[dated[period, stance] for stance in stances] for period in periods]
     rows = [f"week of {p.isoformat()}" if weekly else p.strftime("%Y-%m") for p in periods]
-    note = f"{undated} statements of articles without a date not shown" if undated else ""
+    note = (
+        f"{counted(undated, 'statement')} of articles without a date not shown" if undated else ""
+    )
     return Counts(rows, stances, values, note)
 
 
@@ -403,8 +410,8 @@ def plot_stance_by_outlet(discourse: Discourse, top: int) -> Drawn | None:
         return None
     return Drawn(
         draw_stance_by_outlet(counts, discourse.taxonomy),
-        f"Actor mentions by adjudicated stance in each of the {len(counts.rows)} outlets "
-        f"({counts.total} mentions with a stance).",
+        f"Actor mentions by adjudicated stance, per outlet ({counted(len(counts.rows), 'outlet')}, "
+        f"{counted(counts.total, 'mention')} with a stance).",
     )
 
 
@@ -414,8 +421,9 @@ def plot_actor_roles(discourse: Discourse, top: int) -> Drawn | None:
         return None
     return Drawn(
         draw_actor_roles(counts, discourse.taxonomy),
-        f"Roles proposed by the {len(counts.rows)} actors with the most role statements "
-        f"({counts.total} statements), one cell per actor and role.",
+        f"Roles proposed by the actors with the most role statements "
+        f"({counted(len(counts.rows), 'actor')}, {counted(counts.total, 'statement')}), one cell "
+        "per actor and role.",
     )
 
 
@@ -428,7 +436,7 @@ def plot_stance_over_time(discourse: Discourse, top: int) -> Drawn | None:
     return Drawn(
         draw_stance_over_time(counts, discourse.taxonomy),
         f"Statements on the proposition per stance and {unit} of publication "
-        f"({counts.total} statements of dated articles{left_out}).",
+        f"({counted(counts.total, 'statement')} of dated articles{left_out}).",
     )
 
 
@@ -438,9 +446,9 @@ def plot_network(discourse: Discourse, top: int) -> Drawn | None:
     view = network_view(discourse, top)
     return Drawn(
         draw_network(view, discourse.taxonomy),
-        f"Congruence network of the {view.graph.number_of_nodes()} actors with the most "
-        "statements: linked when they state the same stance or propose the same role, "
-        "coloured by their most frequent stance.",
+        f"Congruence network of the actors with the most statements "
+        f"({counted(view.graph.number_of_nodes(), 'actor')}): linked when they state the same "
+        "stance or propose the same role, coloured by their most frequent stance.",
     )
 
 

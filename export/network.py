@@ -68,6 +68,7 @@ from stancepack.export.discourse import (
     read_discourse,
     statements,
 )
+from stancepack.export.package import collector_paused
 from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:
@@ -266,13 +267,14 @@ def build_network(
 ) -> nx.Graph:
     """The network of one type over the discourse's statements, nodes and edges sorted."""
     NetworkRequest(kind, normalization=normalization).check()
-    used = statements_for(kind, statements(discourse))
-    if kind == ACTOR_STANCE:
-        graph = two_mode_graph(discourse, used, STANCE_KIND)
-    elif kind == ACTOR_ROLE:
-        graph = two_mode_graph(discourse, used, ROLE_KIND)
-    else:
-        graph = one_mode_graph(discourse, used, kind, normalization)
+    with collector_paused():
+        used = statements_for(kind, statements(discourse))
+        if kind == ACTOR_STANCE:
+            graph = two_mode_graph(discourse, used, STANCE_KIND)
+        elif kind == ACTOR_ROLE:
+            graph = two_mode_graph(discourse, used, ROLE_KIND)
+        else:
+            graph = one_mode_graph(discourse, used, kind, normalization)
     graph.graph.update(
         network=kind,
         normalization=normalization,

@@ -184,7 +184,7 @@ def test_write_figures_writes_every_figure_with_a_sentence(dataset, tmp_path):
     assert [figure.file for figure in figures] == [f"{kind}.png" for kind in KINDS]
     assert all((tmp_path / "figures" / figure.file).is_file() for figure in figures)
     assert figures[0].description == (
-        "Actor mentions by adjudicated stance in each of the 3 outlets (10 mentions with a stance)."
+        "Actor mentions by adjudicated stance, per outlet (3 outlets, 10 mentions with a stance)."
     )
     assert figures[2].description == (
         "Statements on the proposition per stance and week of publication (7 statements of "
@@ -211,8 +211,8 @@ def test_plot_command_reports_the_figure(dataset, tmp_path):
     result = run("plot", dataset, "--kind", "actor-roles", "-o", out, "--top", "2")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"wrote {out}: Roles proposed by the 2 actors with the most role statements "
-        "(4 statements), one cell per actor and role.\n"
+        f"wrote {out}: Roles proposed by the actors with the most role statements "
+        "(2 actors, 4 statements), one cell per actor and role.\n"
     )
 
 

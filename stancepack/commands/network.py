@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from stancepack.export.figures import DEFAULT_TOP, KINDS, SUFFIXES
+from stancepack.export.figures import DEFAULT_TOP, KINDS, SUFFIXES, counted
 from stancepack.export.network import FORMATS, NORMALIZATIONS, TYPES
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ def dataset_argument(function: Any) -> Any:
 def undated_line(result: NetworkResult) -> str:
     if not result.undated_articles:
         return ""
-    articles = f"{result.undated_articles} article{'s' if result.undated_articles != 1 else ''}"
-    what = f"{articles} without a date ({result.undated_statements} statements)"
+    articles = counted(result.undated_articles, "article")
+    what = f"{articles} without a date ({counted(result.undated_statements, 'statement')})"
     if result.undated_kept:
         return f"{what}: kept"
     return f"{what}: left out, as a date range or windows were asked for"
@@ -52,12 +52,12 @@ def network_line(result: NetworkResult) -> str:
     if len(rows) == 1 and not rows[0]["window"]:
         row = rows[0]
         return (
-            f"wrote {result.path}: {result.kind} network, {row['nodes']} nodes, "
-            f"{row['edges']} edges, from {row['statements']} statements"
+            f"wrote {result.path}: {result.kind} network, {counted(row['nodes'], 'node')}, "
+            f"{counted(row['edges'], 'edge')}, from {counted(row['statements'], 'statement')}"
         )
     return (
         f"wrote {result.path}: {len(rows)} {result.kind} networks, one per window "
-        f"(index windows.csv), from {result.statements} statements"
+        f"(index windows.csv), from {counted(result.statements, 'statement')}"
     )
 
 
@@ -89,6 +89,7 @@ def network_line(result: NetworkResult) -> str:
     "--window",
     "window_days",
     type=click.IntRange(min=1),
+    metavar="DAYS",
     default=None,
     help="One network per window of DAYS days, into the folder -o.",
 )
@@ -96,6 +97,7 @@ def network_line(result: NetworkResult) -> str:
     "--step",
     "step_days",
     type=click.IntRange(min=1),
+    metavar="DAYS",
     default=None,
     help="Days between window starts (default: --window, windows side by side).",
 )
@@ -122,7 +124,7 @@ def network(
 
     Example:
 
-        stancepack network dataset --type congruence --normalize average -o congruence.graphml
+        stancepack network dataset --type congruence -o congruence.graphml
     """
     from stancepack.export.network import NetworkRequest, Period, Windows, write_network
 
@@ -158,6 +160,7 @@ def image_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
 @click.option(
     "--top",
     type=click.IntRange(min=1),
+    metavar="N",
     default=DEFAULT_TOP,
     show_default=True,
     help="Actors shown (the most active) in actor-roles and network figures.",
