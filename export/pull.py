@@ -2,30 +2,38 @@
 
 The export is a snapshot made on the server with full prediction objects and annotators
 (not ids only), every task and every annotation (cancelled and ground-truth ones too). The
-download is streamed, checked to be a readable full JSON export, and only then written,
-atomically.
+output is claimed first (a staging file beside it, see `stancepack.atomic.atomic_file`),
+then the snapshot is made, its download streamed into the staging file, read back as a
+stream to check that it is a readable full JSON export, and only then renamed into place.
+The snapshot is deleted on the server once downloaded, or when the pull fails after making
+it. An existing output is replaced only with ``force``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from stancepack.atomic import atomic_write_bytes
+from stancepack.atomic import atomic_file, staging_prefix
 from stancepack.errors import ExportError, LabelStudioError
-from stancepack.export.reader import parse_export
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
     from stancepack.annotate.client import Connection
 
+LOG = logging.getLogger("stancepack")
 SNAPSHOT_TIMEOUT = 3600.0
+DELETE_TIMEOUT = 10.0
 POLL_SECONDS = 0.5
 CHUNK_BYTES = 1 << 20
+SNAPSHOT_TITLE = "stancepack pull"
 
 
 @dataclass(frozen=True)
@@ -44,29 +52,35 @@ def pull_export(
     output: str | Path,
     *,
     url: str | None = None,
+    data_dir: str | Path | None = None,
+    force: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int | None], None] | None = None,
     timeout: float = SNAPSHOT_TIMEOUT,
 ) -> Pulled:
     """Export project ``project_ref`` (id or exact title) into ``output``.
 
-    ``on_total`` receives the download size when the server announces it; ``progress`` the
-    size of each chunk received."""
+    ``url`` and ``data_dir`` choose the Label Studio (see `resolve_connection`); an existing
+    ``output`` is replaced only with ``force``. ``on_total`` receives the download size when
+    the server announces it; ``progress`` the size of each chunk received."""
     from stancepack.annotate.client import connect, resolve_connection
 
-    connection = resolve_connection(url)
-    client = connect(connection)
-    project = find_project(client, connection, project_ref)
-    snapshot_id = create_snapshot(client, connection, project.id, timeout)
-    data = download_snapshot(client, connection, project.id, snapshot_id, progress, on_total)
-    export = parse_export(data, f"the export of project {project.id}")
-    path = atomic_write_bytes(output, data)
+    connection = resolve_connection(url, data_dir=data_dir)
+    with atomic_file(output, force=force) as stream:
+        client = connect(connection)
+        project = find_project(client, connection, project_ref)
+        with snapshot_of(client, connection, project.id, timeout) as snapshot_id:
+            size = download_snapshot(
+                client, connection, project.id, snapshot_id, stream, progress, on_total
+            )
+        stream.flush()
+        tasks = count_tasks(staging_path_of(stream, Path(output)), project.id)
     return Pulled(
-        path=path,
+        path=Path(output),
         project_id=project.id,
         title=str(project.title or ""),
-        tasks=len(export.tasks),
-        bytes=len(data),
+        tasks=tasks,
+        bytes=size,
     )
 
 
@@ -96,10 +110,22 @@ def find_project(client: LabelStudio, connection: Connection, project_ref: str) 
     raise LabelStudioError(f"no project {reference!r} at {connection.url} (by id or title)")
 
 
-def create_snapshot(
+@contextlib.contextmanager
+def snapshot_of(
     client: LabelStudio, connection: Connection, project_id: int, timeout: float
-) -> int:
-    """Start a snapshot export on the server and wait until it is complete."""
+) -> Iterator[int]:
+    """Make a snapshot export of the project on the server and wait until it is complete;
+    it is deleted when the block ends, whether the block succeeds or fails."""
+    snapshot_id = start_snapshot(client, connection, project_id)
+    try:
+        wait_for_snapshot(client, connection, project_id, snapshot_id, timeout)
+        yield snapshot_id
+    finally:
+        delete_snapshot(client, connection, project_id, snapshot_id)
+
+
+def start_snapshot(client: LabelStudio, connection: Connection, project_id: int) -> int:
+    """Start a snapshot export on the server with everything a full export holds."""
     from label_studio_sdk.types import (
         LseAnnotationFilterOptionsRequest,
         LseTaskFilterOptionsRequest,
@@ -110,11 +136,10 @@ def create_snapshot(
     from stancepack.annotate.client import retrying
 
     in_full = SerializationOptionRequest(only_id=False)
-    action = f"export project {project_id}"
     snapshot = retrying(
         lambda: client.projects.exports.create(
             project_id,
-            title="stancepack pull",
+            title=SNAPSHOT_TITLE,
             # predictions and annotators as objects, not ids
             serialization_options=SerializationOptionsRequest(
                 predictions=in_full, annotations_completed_by=in_full
@@ -126,12 +151,25 @@ def create_snapshot(
             task_filter_options=LseTaskFilterOptionsRequest(only_with_annotations=False),
         ),
         connection,
-        action,
+        f"export project {project_id}",
     )
-    snapshot_id = snapshot.id
+    return int(snapshot.id)
+
+
+def wait_for_snapshot(
+    client: LabelStudio, connection: Connection, project_id: int, snapshot_id: int, timeout: float
+) -> None:
+    """Poll the snapshot until it is complete; its failure or ``timeout`` is an error."""
+    from stancepack.annotate.client import retrying
+
+    action = f"export project {project_id}"
     deadline = time.monotonic() + timeout
-    status = snapshot.status
-    while status != "completed":
+    while True:
+        status = retrying(
+            lambda: client.projects.exports.get(project_id, snapshot_id), connection, action
+        ).status
+        if status == "completed":
+            return
         if status == "failed":
             raise LabelStudioError(f"Label Studio at {connection.url} failed to {action}")
         if time.monotonic() > deadline:
@@ -140,10 +178,21 @@ def create_snapshot(
                 f"{project_id} in {timeout:g} s (export {snapshot_id}, status {status})"
             )
         time.sleep(POLL_SECONDS)
-        status = retrying(
-            lambda: client.projects.exports.get(project_id, snapshot_id), connection, action
-        ).status
-    return int(snapshot_id)
+
+
+def delete_snapshot(
+    client: LabelStudio, connection: Connection, project_id: int, snapshot_id: int
+) -> None:
+    """Delete the snapshot on the server; a failure is a warning, never the error shown."""
+    from stancepack.annotate.client import describe
+
+    try:
+        client.projects.exports.delete(
+            project_id, snapshot_id, request_options={"timeout": DELETE_TIMEOUT}
+        )
+    except Exception as error:
+        reason = describe(error, connection, f"delete export {snapshot_id}")
+        LOG.warning("%s of project %s; delete it in Label Studio", reason, project_id)
 
 
 def download_snapshot(
@@ -151,13 +200,14 @@ def download_snapshot(
     connection: Connection,
     project_id: int,
     snapshot_id: int,
+    stream: IO[bytes],
     progress: Callable[[int], None] | None,
     on_total: Callable[[int | None], None] | None,
-) -> bytes:
-    """The bytes of a completed snapshot, read in chunks."""
+) -> int:
+    """Write the bytes of a completed snapshot into ``stream`` as they arrive; their count."""
     from stancepack.annotate.client import translated_errors
 
-    chunks: list[bytes] = []
+    written = 0
     with (
         translated_errors(connection, f"download the export of project {project_id}"),
         client.projects.exports.with_raw_response.download(
@@ -170,13 +220,37 @@ def download_snapshot(
         if on_total is not None:
             on_total(_announced_size(response.response.headers))
         for chunk in response.data:
-            chunks.append(chunk)
+            stream.write(chunk)
+            written += len(chunk)
             if progress is not None:
                 progress(len(chunk))
-    data = b"".join(chunks)
-    if not data:
+    if not written:
         raise ExportError(f"Label Studio at {connection.url} sent an empty export")
-    return data
+    return written
+
+
+def staging_path_of(stream: IO[bytes], output: Path) -> Path:
+    """The staging file that ``stream`` (from `atomic_file`) writes, found beside ``output``
+    by its staging name and its inode."""
+    target = output.resolve() if output.is_symlink() else output
+    written = os.fstat(stream.fileno())
+    for candidate in target.parent.glob(f"{staging_prefix(target)}*"):
+        found = candidate.stat()
+        if (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino):
+            return candidate
+    raise AssertionError(f"no staging file of {output}")  # pragma: no cover
+
+
+def count_tasks(path: Path, project_id: int) -> int:
+    """The number of tasks of the downloaded export, read as a stream; an `ExportError` when
+    it is not a readable full JSON export."""
+    from stancepack.export.stream import stream_export
+
+    label = f"the export of project {project_id}"
+    try:
+        return sum(1 for _ in stream_export(path).tasks)
+    except ExportError as error:
+        raise ExportError(str(error).replace(str(path), label)) from None
 
 
 def _announced_size(headers: Any) -> int | None:

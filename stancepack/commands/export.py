@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from stancepack.commands.options import format_option, taxonomy_option
+from stancepack.commands.server import data_dir_option
 
 # Tasks checked at a time by `stancepack validate` (about 30 MB of a typical export).
 CHUNK_TASKS = 5_000
@@ -108,11 +109,17 @@ def validate(
     default=None,
     help="Label Studio URL (default: LABEL_STUDIO_URL, or the local server).",
 )
-def pull(project_ref: str, output: Path, url: str | None) -> None:
+@data_dir_option
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def pull(
+    project_ref: str, output: Path, url: str | None, data_dir: Path | None, force: bool
+) -> None:
     """Download a full JSON export of a Label Studio project, with full predictions.
 
-    The export is a snapshot made on the server; the file is written only when the
-    download is complete.
+    The export is a snapshot made on the server, streamed into a staging file beside the
+    output, checked to be a readable export and only then renamed into place; the
+    snapshot is deleted on the server afterwards. An existing output file is replaced
+    only with --force; an interrupted pull leaves no partial file.
 
     Example:
 
@@ -123,8 +130,9 @@ def pull(project_ref: str, output: Path, url: str | None) -> None:
     progress = DownloadProgress()
     try:
         outcome = pull_export(
-            project_ref, output, url=url, progress=progress.advance, on_total=progress.start
-        )
+            project_ref, output, url=url, data_dir=data_dir, force=force,
+            progress=progress.advance, on_total=progress.start,
+        )  # fmt: skip
     finally:
         progress.finish()
     click.echo(
