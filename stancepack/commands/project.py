@@ -133,7 +133,9 @@ def sync(
 ) -> None:
     """Add the articles that project NAME does not have yet (by article_id).
 
-    Never duplicates a task: re-run it to finish an interrupted import. When the project
+    Never duplicates a task: re-run it to finish an interrupted import. Two runs at once
+    on the local server take turns (a lock per project in its data folder); on another
+    server the tasks present are listed again before each batch. When the project
     was made with another taxonomy version it says so and leaves the labeling config
     alone, unless --update-config.
 
