@@ -32,6 +32,7 @@ from stancepack.export.discourse import (
     statements,
 )
 from stancepack.export.network import CONGRUENCE, build_network
+from stancepack.export.package import collector_paused
 from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class Counts:
 
 def counted(number: int, noun: str) -> str:
     """``1 statement``, ``2 statements``: a count with its noun."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def shorten(label: str, limit: int = LABEL_CHARACTERS) -> str:
@@ -332,44 +333,36 @@ def draw_stance_over_time(counts: Counts, taxonomy: Taxonomy) -> MplFigure:
     return figure
 
 
-def draw_network(view: NetworkView, taxonomy: Taxonomy) -> MplFigure:
-    import networkx as nx
-    from matplotlib.lines import Line2D
+def node_sizes(view: NetworkView) -> dict[str, float]:
+    """Marker areas (points squared) growing with each actor's statements."""
+    counts = {node: view.graph.nodes[node]["statements"] for node in view.graph}
+    most = max(counts.values(), default=1)
+    return {node: 80 + 520 * count / most for node, count in counts.items()}
 
-    figure, axes = new_figure("Congruence network of the most active actors")
-    colours = stance_colours(taxonomy)
-    graph, nodes = view.graph, list(view.graph)
-    weights = [data["weight"] for _, _, data in graph.edges(data=True)]
-    heaviest = max(weights, default=1)
-    nx.draw_networkx_edges(
-        graph,
-        view.positions,
-        ax=axes,
-        edge_color="#9e9e9e",
-        alpha=0.6,
-        width=[0.5 + 3.0 * weight / heaviest for weight in weights],
-    )
-    nx.draw_networkx_nodes(
-        graph,
-        view.positions,
-        nodelist=nodes,
-        ax=axes,
-        edgecolors="#333333",
-        linewidths=0.6,
-        node_color=[colours.get(view.dominant[node], "#ffffff") for node in nodes],
-        node_size=[80 + 30 * min(graph.nodes[node]["statements"], 20) for node in nodes],
-    )
-    for node in nodes:
+
+def label_nodes(axes: Axes, view: NetworkView, sizes: dict[str, float]) -> None:
+    """Each actor's (shortened) name just below its marker, on a light box."""
+    for node, area in sizes.items():
         axes.annotate(
             shorten(node, 22),
             view.positions[node],
-            xytext=(0, -9),
+            xytext=(0, -(area**0.5) / 2 - 2),
             textcoords="offset points",
             ha="center",
             va="top",
             fontsize=8,
+            bbox={
+                "boxstyle": "round,pad=0.1",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.75,
+            },
         )
-    shown = [value for value in taxonomy.stance_values if value in view.dominant.values()]
+
+
+def stance_legend(axes: Axes, values: list[str], colours: dict[str, str]) -> None:
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D(
             [],
@@ -381,7 +374,7 @@ def draw_network(view: NetworkView, taxonomy: Taxonomy) -> MplFigure:
             markeredgecolor="#333333",
             label=value,
         )
-        for value in shown
+        for value in values
     ]
     axes.legend(
         handles=handles,
@@ -390,6 +383,37 @@ def draw_network(view: NetworkView, taxonomy: Taxonomy) -> MplFigure:
         bbox_to_anchor=(1.01, 1),
         frameon=False,
     )
+
+
+def draw_network(view: NetworkView, taxonomy: Taxonomy) -> MplFigure:
+    import networkx as nx
+
+    figure, axes = new_figure("Congruence network of the most active actors")
+    colours = stance_colours(taxonomy)
+    graph, sizes = view.graph, node_sizes(view)
+    weights = [data["weight"] for _, _, data in graph.edges(data=True)]
+    heaviest = max(weights, default=1)
+    nx.draw_networkx_edges(
+        graph,
+        view.positions,
+        ax=axes,
+        edge_color="#9e9e9e",
+        alpha=0.5,
+        width=[0.5 + 3.0 * weight / heaviest for weight in weights],
+    )
+    nx.draw_networkx_nodes(
+        graph,
+        view.positions,
+        nodelist=list(sizes),
+        ax=axes,
+        edgecolors="#333333",
+        linewidths=0.6,
+        node_size=list(sizes.values()),
+        node_color=[colours.get(view.dominant[node], "#ffffff") for node in sizes],
+    )
+    label_nodes(axes, view, sizes)
+    shown = [value for value in taxonomy.stance_values if value in view.dominant.values()]
+    stance_legend(axes, shown, colours)
     axes.set_axis_off()
     axes.margins(0.08)
     return figure
@@ -472,7 +496,7 @@ def drawn(discourse: Discourse, kind: str, top: int) -> Drawn | None:
 
     if kind not in PLOTTERS:
         raise DiscourseError(f"figure kind {kind!r}: expected one of {', '.join(KINDS)}")
-    with matplotlib.style.context("default"):
+    with matplotlib.style.context("default"), collector_paused():
         return PLOTTERS[kind](discourse, top)
 
 

@@ -528,17 +528,18 @@ def write_network(
     not at all, and replaced only with ``force``."""
     dataset, target = Path(dataset_dir), Path(output)
     inputs = {"dataset": dataset}
-    if request.windows is None and request.fmt != CSV:
-        with atomic_file(target, force=force, inputs=inputs) as stream:
-            whole, selected = prepared(dataset, request)
-            graph = build_network(selected, request.kind, request.normalization)
-            stream.write(next(iter(network_files(graph, request.fmt, "network").values())))
-        rows = [summary_row(graph, selected, target.name, None)]
-    else:
-        with atomic_directory(target, force, command=COMMAND, inputs=inputs) as staging:
-            whole, selected = prepared(dataset, request)
-            rows = write_folder(staging, selected, request)
-    undated_articles, undated_statements = undated_counts(whole, request.kind)
+    with collector_paused():
+        if request.windows is None and request.fmt != CSV:
+            with atomic_file(target, force=force, inputs=inputs) as stream:
+                whole, selected = prepared(dataset, request)
+                graph = build_network(selected, request.kind, request.normalization)
+                stream.write(next(iter(network_files(graph, request.fmt, "network").values())))
+            rows = [summary_row(graph, selected, target.name, None)]
+        else:
+            with atomic_directory(target, force, command=COMMAND, inputs=inputs) as staging:
+                whole, selected = prepared(dataset, request)
+                rows = write_folder(staging, selected, request)
+        undated_articles, undated_statements = undated_counts(whole, request.kind)
     return NetworkResult(
         path=target,
         kind=request.kind,
