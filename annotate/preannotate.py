@@ -617,11 +617,11 @@ ROLE_PATTERNS = tuple(
     (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), role, strong)
     for pattern, role, strong in ROLE_KEYWORDS
 )
-# Any role keyword at all: most sentences have none.
-ANY_ROLE_KEYWORD = re.compile(
-    rf"(?<![\w-])(?:{'|'.join(pattern for pattern, _, _ in ROLE_KEYWORDS)})(?![\w-])",
-    re.IGNORECASE,
-)
+# Any role keyword, and where any begins (overlapping ones too): the only places where
+# one of ROLE_PATTERNS can match, so each is tried there only.
+ANY_ROLE_KEYWORD = rf"(?<![\w-])(?:{'|'.join(pattern for pattern, _, _ in ROLE_KEYWORDS)})(?![\w-])"
+ROLE_KEYWORD = re.compile(ANY_ROLE_KEYWORD, re.IGNORECASE)
+ROLE_KEYWORD_STARTS = re.compile(rf"(?={ANY_ROLE_KEYWORD})", re.IGNORECASE)
 DEPLOYMENT = re.compile(rf"(?<!\w)(?:{DEPLOYMENT_CUES})(?!\w)", re.IGNORECASE)
 NEGATION = re.compile(rf"(?<!\w)(?:{NEGATION_CUES})(?!\w)", re.IGNORECASE)
 NEGATION_RESET = re.compile(rf"(?<!\w)(?:{NEGATION_RESETS})(?!\w)", re.IGNORECASE)
@@ -633,18 +633,31 @@ def role_mentions(sentence: str) -> list[tuple[int, str]]:
     """(offset in the sentence, role) of each role keyword that counts: not negated
     earlier in its sentence (unless "but", "however", ... comes between) and, for a weak
     keyword, in a sentence that speaks of a deployment."""
-    if ANY_ROLE_KEYWORD.search(sentence) is None:
+    starts = [match.start() for match in ROLE_KEYWORD_STARTS.finditer(sentence)]
+    if not starts:
         return []
     speaks_of_deployment = DEPLOYMENT.search(sentence) is not None
     found: dict[int, str] = {}
     for pattern, role, strong in ROLE_PATTERNS:
-        for match in pattern.finditer(sentence):
+        for start in _match_starts(pattern, sentence, starts):
             if not strong and not speaks_of_deployment:
                 continue
-            if _negated(sentence, match.start()):
+            if _negated(sentence, start):
                 continue
-            found.setdefault(match.start(), role)
+            found.setdefault(start, role)
     return sorted(found.items())
+
+
+def _match_starts(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[int]:
+    """Where ``pattern.finditer(text)`` finds matches, trying only ``starts`` (the only
+    places where it can match), left to right, none inside the match before."""
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = pattern.match(text, start)
+            if match is not None:
+                end = match.end()
+                yield start
 
 
 def _negated(sentence: str, position: int) -> bool:
@@ -668,7 +681,7 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]
        the first candidate after it (attribution after a quote);
     3. candidates joined to the chosen one by "and" or a comma, of its type, share it.
     """
-    keywords = [match.start() for match in ANY_ROLE_KEYWORD.finditer(text)]
+    keywords = [match.start() for match in ROLE_KEYWORD.finditer(text)]
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
     for start, end in sentence_spans(text) if keywords else ():

@@ -22,10 +22,14 @@ from stancepack.annotate.gazetteer import Gazetteer, fold, load_gazetteer
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.annotate.matcher import FormMatcher
 from stancepack.annotate.preannotate import (
+    DEPLOYMENT,
+    ROLE_PATTERNS,
     Candidate,
     Preannotator,
     Span,
+    _negated,
     leftmost_longest,
+    role_mentions,
     sentence_spans,
 )
 from stancepack.errors import StancepackError, TaxonomyError
@@ -515,6 +519,35 @@ def test_one_pass_matching_proposes_the_per_form_matchers_spans_on_edge_cases():
     spans = preannotator().spans(EDGE_CASES)
     assert {span.rule for span in spans} == {"gazetteer", "title", "unnamed", "government"}
     assert spans == per_form.spans(EDGE_CASES)
+
+
+def role_mentions_pattern_by_pattern(sentence: str) -> list[tuple[int, str]]:
+    """The role keywords of ``sentence`` found by running every pattern over all of it."""
+    deployment = DEPLOYMENT.search(sentence) is not None
+    found: dict[int, str] = {}
+    for pattern, role, strong in ROLE_PATTERNS:
+        for match in pattern.finditer(sentence):
+            if (strong or deployment) and not _negated(sentence, match.start()):
+                found.setdefault(match.start(), role)
+    return sorted(found.items())
+
+
+ROLE_SENTENCES = (
+    "They sent military instructors and training missions to train Ukrainian troops.",
+    "Troops would not do demining but mine-clearing, cyber-attacks and front-line combat.",
+    "Forces for air defence, air-defenses, logistics in the rear and de-mining.",
+)
+
+
+def test_role_keywords_are_found_where_each_pattern_over_the_whole_sentence_finds_them():
+    sentences = [
+        article.text[start:end]
+        for article in seed_articles().values()
+        for start, end in sentence_spans(article.text)
+    ]
+    for sentence in (*ROLE_SENTENCES, *sentences):
+        assert role_mentions(sentence) == role_mentions_pattern_by_pattern(sentence), sentence
+    assert len(role_mentions(ROLE_SENTENCES[0])) == 3
 
 
 # --- the evaluation script ---------------------------------------------------------------
