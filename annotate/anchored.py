@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from stancepack.errors import StancepackError
 from stancepack.schema import fields
+from stancepack.yamlfile import read_yaml
 
 RELATION_KEYS = ("same_as", "speaks_for", "responds_to")
+
+
+class AnnotationsError(StancepackError):
+    """A file of anchored annotations cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -137,5 +141,8 @@ def annotation_result(article_text: str, entries: list[dict[str, Any]]) -> list[
 
 
 def load_annotations(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """Anchored annotations by article file name."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Anchored annotations by article file name (read as strictly as the taxonomy)."""
+    data = read_yaml(path, AnnotationsError, "annotations")
+    if not isinstance(data, dict):
+        raise AnnotationsError(f"{path}: expected a mapping of article file names to mentions")
+    return data

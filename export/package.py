@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import shutil
 import time
 from collections import Counter, defaultdict
@@ -56,7 +57,7 @@ from stancepack.export.splits import (
     listed_splits,
 )
 from stancepack.schema.features import CONFIGS, Column, config_columns, features_of
-from stancepack.schema.taxonomy import Category, Taxonomy
+from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
 
 if TYPE_CHECKING:
     from stancepack.export.checks import ValidationReport
@@ -65,10 +66,9 @@ FULL = "full"
 STANDOFF = "standoff"
 TEXT_MODES = (FULL, STANDOFF)
 FACTS_FILE = "stancepack.json"
-# The commands whose output folders this module writes (recorded in each folder's manifest,
-# so that --force replaces only a folder the same command wrote).
-PACKAGE_COMMAND = "package"
-REHYDRATE_COMMAND = "rehydrate"
+# The kind of output folder `package` and `rehydrate` write (recorded in its manifest, so
+# that --force replaces only a dataset folder stancepack wrote).
+DATASET_KIND = "dataset"
 CARD_FILE = "README.md"
 FACTS_FORMAT = 1
 NO_VALUE = "(none)"
@@ -510,24 +510,6 @@ def annotation_process(tables: FlatTables, names: dict[str, str]) -> dict[str, A
     }
 
 
-def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
-    """Rebuild a Taxonomy from ``Taxonomy.content()`` (as stored in ``stancepack.json``)."""
-    vocabularies = {
-        name: tuple(
-            Category(item["value"], item["definition"], tuple(item["examples"]))
-            for item in content[name]
-        )
-        for name in ("actor_types", "stances", "roles", "relations")
-    }
-    return Taxonomy(
-        name=content["name"],
-        title=content["title"],
-        proposition=content["proposition"],
-        mention_rules=tuple(content["mention_rules"]),
-        **vocabularies,
-    )
-
-
 def pooled_tasks(tables: FlatTables) -> int:
     pooled = getattr(tables, "pooled", {})
     return sum(len(others) for others in pooled.values())
@@ -786,7 +768,7 @@ def package_tables(
 ) -> PackageResult:
     """Package already validated, flattened tables into ``out_dir``, atomically."""
     inputs = {"taxonomy": taxonomy.source or None}
-    with atomic_directory(out_dir, force, command=PACKAGE_COMMAND, inputs=inputs) as staging:
+    with atomic_directory(out_dir, force, kind=DATASET_KIND, inputs=inputs) as staging:
         files, facts, seconds = build_and_write(
             tables, taxonomy, staging, provenance, options, validation or {}, on_file_written
         )
@@ -846,7 +828,7 @@ def package_export(
     read in vain; ``on_report`` sees the validation report before an invalid export is
     refused; ``export_time`` is recorded when the caller knows it (a fresh pull)."""
     inputs = {"export": export_path, "taxonomy": taxonomy.source or None}
-    with atomic_directory(out_dir, force, command=PACKAGE_COMMAND, inputs=inputs) as staging:
+    with atomic_directory(out_dir, force, kind=DATASET_KIND, inputs=inputs) as staging:
         clock = time.perf_counter()
         report, provenance = validate_file(
             export_path, taxonomy, strict=strict, fix_utf16_offsets=fix_utf16_offsets
@@ -911,6 +893,8 @@ def texts_by_hash(
     from stancepack.annotate.articles import ingest
 
     report = ingest(list(article_paths), manifest=manifest)
+    for warning in report.warnings:
+        logging.getLogger("stancepack").warning(warning)
     return {article.text_sha256: article for article in report.articles}
 
 
@@ -962,7 +946,7 @@ def rehydrate(
         *(("articles", path) for path in article_paths),
         ("manifest", manifest),
     ]
-    with atomic_directory(out_dir, force, command=REHYDRATE_COMMAND, inputs=inputs) as staging:
+    with atomic_directory(out_dir, force, kind=DATASET_KIND, inputs=inputs) as staging:
         taxonomy = taxonomy_from_content(facts["taxonomy_content"])
         if taxonomy.version != facts["taxonomy"]["version"]:
             raise PackageError(

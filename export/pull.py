@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from stancepack.atomic import atomic_file, staging_prefix
+from stancepack.atomic import atomic_file
 from stancepack.errors import ExportError, LabelStudioError
 
 if TYPE_CHECKING:
@@ -74,7 +73,7 @@ def pull_export(
                 client, connection, project.id, snapshot_id, stream, progress, on_total
             )
         stream.flush()
-        tasks = count_tasks(staging_path_of(stream, Path(output)), project.id)
+        tasks = count_tasks(Path(stream.name), project.id)
     return Pulled(
         path=Path(output),
         project_id=project.id,
@@ -227,18 +226,6 @@ def download_snapshot(
     if not written:
         raise ExportError(f"Label Studio at {connection.url} sent an empty export")
     return written
-
-
-def staging_path_of(stream: IO[bytes], output: Path) -> Path:
-    """The staging file that ``stream`` (from `atomic_file`) writes, found beside ``output``
-    by its staging name and its inode."""
-    target = output.resolve() if output.is_symlink() else output
-    written = os.fstat(stream.fileno())
-    for candidate in target.parent.glob(f"{staging_prefix(target)}*"):
-        found = candidate.stat()
-        if (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino):
-            return candidate
-    raise AssertionError(f"no staging file of {output}")  # pragma: no cover
 
 
 def count_tasks(path: Path, project_id: int) -> int:

@@ -8,8 +8,8 @@ Every output is written into a staging file or folder beside the target, named
 - an existing output file is replaced only with ``force``, and never when it is not a
   regular file (a device, a FIFO); a symbolic link is written through to its target;
 - an existing output folder is replaced only with ``force``, and only when it holds
-  nothing but what an earlier run of the same command wrote there, as recorded in its
-  manifest (``stancepack-files.json``).
+  nothing but what stancepack wrote there as an output of the same kind (a dataset, a
+  network), as recorded in its manifest (``stancepack-files.json``).
 
 On any failure or interruption (Ctrl-C; SIGTERM, which the command line turns into an
 exception) the staging file or folder is removed and an earlier output stays as it was.
@@ -86,7 +86,7 @@ def check_file_target(target: Path, force: bool) -> None:
         raise OutputError(f"{target}: exists (pass --force to replace it)")
 
 
-def check_folder_target(target: Path, force: bool, command: str) -> None:
+def check_folder_target(target: Path, force: bool, kind: str) -> None:
     """Refuse a file, a link, or a non-empty folder that ``force`` may not replace."""
     if target.is_symlink():
         raise OutputError(f"{target}: is a symbolic link; name the folder itself")
@@ -98,21 +98,21 @@ def check_folder_target(target: Path, force: bool, command: str) -> None:
         return
     if not force:
         raise OutputError(
-            f"{target}: folder is not empty (pass --force to replace what an earlier "
-            f"`stancepack {command}` wrote there)"
+            f"{target}: folder is not empty (pass --force to replace a {kind} folder that "
+            "stancepack wrote)"
         )
-    unknown = first_unknown_entry(target, command)
+    unknown = first_unknown_entry(target, kind)
     if unknown is not None:
         raise OutputError(unknown)
 
 
-def first_unknown_entry(folder: Path, command: str) -> str | None:
-    """Why ``folder`` is not wholly an earlier output of ``command``, or None."""
+def first_unknown_entry(folder: Path, kind: str) -> str | None:
+    """Why ``folder`` is not wholly an earlier output of this ``kind``, or None."""
     written = read_manifest(folder)
-    if written is None or written[0] != command:
+    if written is None or written[0] != kind:
         return (
-            f"{folder}: not written by `stancepack {command}` (no {MANIFEST_FILE} of it); "
-            "--force replaces only such a folder"
+            f"{folder}: not a {kind} folder written by stancepack (no {MANIFEST_FILE} of "
+            "one); --force replaces only such a folder"
         )
     files = set(written[1]) | {MANIFEST_FILE}
     folders = {parent.as_posix() for name in files for parent in Path(name).parents}
@@ -121,7 +121,7 @@ def first_unknown_entry(folder: Path, command: str) -> str | None:
         known = name in folders if entry.is_dir() and not entry.is_symlink() else name in files
         if not known:
             return (
-                f"{folder}: holds {name}, which `stancepack {command}` did not write; "
+                f"{folder}: holds {name}, which stancepack did not write; "
                 "--force replaces only what it wrote"
             )
     return None
@@ -131,7 +131,7 @@ def first_unknown_entry(folder: Path, command: str) -> str | None:
 
 
 def read_manifest(folder: Path) -> tuple[str, list[str]] | None:
-    """The command and files of an earlier output folder's manifest, or None."""
+    """The kind and files of an earlier output folder's manifest, or None."""
     try:
         data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -142,17 +142,17 @@ def read_manifest(folder: Path) -> tuple[str, list[str]] | None:
         and isinstance(data.get("files"), list)
         and all(isinstance(name, str) for name in data["files"])
     )
-    return (str(data.get("command")), data["files"]) if valid else None
+    return (str(data.get("kind")), data["files"]) if valid else None
 
 
-def write_manifest(folder: Path, command: str) -> list[str]:
-    """Record every file in ``folder`` (relative, sorted) as written by ``command``."""
+def write_manifest(folder: Path, kind: str) -> list[str]:
+    """Record every file in ``folder`` (relative, sorted) as an output of this ``kind``."""
     files = sorted(
         entry.relative_to(folder).as_posix()
         for entry in folder.rglob("*")
         if entry.is_file() and entry.name != MANIFEST_FILE
     )
-    manifest = {"format": MANIFEST_FORMAT, "command": command, "files": files}
+    manifest = {"format": MANIFEST_FORMAT, "kind": kind, "files": files}
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST_FILE).write_text(text, encoding="utf-8")
     return files
@@ -251,7 +251,8 @@ def atomic_file(
     inputs: Inputs | None = None,
     secret: bool = False,
 ) -> Iterator[BinaryIO]:
-    """Yield a binary stream on a staging file; on success it replaces ``path``.
+    """Yield a binary stream on a staging file (its ``name`` is the staging file's path);
+    on success it replaces ``path``.
 
     Claim the output before the slow work, so that every refusal comes first and an
     interruption leaves nothing behind."""
@@ -286,11 +287,13 @@ def open_staging_file(target: Path, secret: bool) -> tuple[BinaryIO, Path]:
     staging = Path(name)
     try:
         os.fchmod(handle, output_mode(secret=secret))
-        return os.fdopen(handle, "wb"), staging
+        # opened by its path, so that the stream's ``name`` is the staging file
+        return open(staging, "wb"), staging  # noqa: SIM115
     except BaseException:
-        os.close(handle)
         staging.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(handle)
 
 
 def atomic_write_bytes(
@@ -326,20 +329,23 @@ def atomic_directory(
     path: str | Path,
     force: bool = False,
     *,
-    command: str,
+    kind: str = "",
+    command: str = "",
     inputs: Inputs | None = None,
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``path``; on success it replaces ``path``.
 
-    The folder gets a manifest of the files written into it, so that a later run of the
-    same ``command`` with ``force`` recognises it as its own."""
+    The folder gets a manifest of the files written into it and their ``kind`` ("dataset",
+    "network"), so that a later run writing the same kind with ``force`` recognises it as
+    its own. (``command`` is a former name of ``kind``.)"""
+    kind = kind or command
     target = Path(os.path.abspath(path))
     refuse_overlap(target, inputs)
-    check_folder_target(target, force, command)
+    check_folder_target(target, force, kind)
     staging = make_staging_folder(target)
     try:
         yield staging
-        write_manifest(staging, command)
+        write_manifest(staging, kind)
         swap_into_place(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)

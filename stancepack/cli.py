@@ -13,6 +13,7 @@ import click
 
 from stancepack import __version__
 from stancepack.errors import StancepackError
+from stancepack.terminal import printable
 
 # command name -> "module:attribute" of its click command.
 COMMANDS = {
@@ -69,7 +70,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StancepackError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(printable(str(error))) from None
 
 
 @click.group(cls=LazyGroup)
@@ -95,7 +96,7 @@ class WarningLines(logging.Handler):
     (looked up when written, so that a redirected stream is honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"warning: {record.getMessage()}", err=True)
+        click.echo(f"warning: {printable(record.getMessage())}", err=True)
 
 
 def show_warnings() -> None:

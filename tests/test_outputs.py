@@ -143,26 +143,36 @@ def test_force_refuses_a_dataset_folder_holding_a_file_of_the_user(tmp_path):
     result = run("package", SEED_EXPORT, "-o", target, "--force")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {target}: holds mentions/my-notes.txt, which `stancepack package` did not "
-        "write; --force replaces only what it wrote\n"
+        f"Error: {target}: holds mentions/my-notes.txt, which stancepack did not write; "
+        "--force replaces only what it wrote\n"
     )
     assert tree(target) == before
 
 
-def test_force_refuses_a_folder_another_command_wrote(tmp_path):
+def test_force_refuses_an_output_folder_of_another_kind(tmp_path):
+    other = tmp_path / "networks"
+    with atomic_directory(other, kind="network") as staging:
+        (staging / "edges.csv").write_text("source,target\n", encoding="utf-8")
+    before = tree(other)
+    result = run("package", SEED_EXPORT, "-o", other, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {other}: not a dataset folder written by stancepack (no {MANIFEST_FILE} of "
+        "one); --force replaces only such a folder\n"
+    )
+    assert tree(other) == before
+
+
+def test_package_and_rehydrate_replace_each_others_datasets_with_force(tmp_path):
     standoff, full = tmp_path / "standoff", tmp_path / "full"
     assert run("package", SEED_EXPORT, "-o", standoff, "--text", "standoff").exit_code == 0
     assert run("rehydrate", standoff, "--articles", SEED_ARTICLES, "-o", full).exit_code == 0
-    before = tree(full)
-    result = run("package", SEED_EXPORT, "-o", full, "--force")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: {full}: not written by `stancepack package` (no {MANIFEST_FILE} of it); "
-        "--force replaces only such a folder\n"
-    )
-    assert tree(full) == before
+    rehydrated = tree(full)
+    assert run("package", SEED_EXPORT, "-o", full, "--force", "--seed", "3").exit_code == 0
+    assert tree(full) != rehydrated
     again = run("rehydrate", standoff, "--articles", SEED_ARTICLES, "-o", full, "--force")
     assert again.exit_code == 0, again.output
+    assert tree(full) == rehydrated
 
 
 def test_a_manifest_names_every_file_written_and_nothing_else(tmp_path):
@@ -171,7 +181,7 @@ def test_a_manifest_names_every_file_written_and_nothing_else(tmp_path):
     target = tmp_path / "dataset"
     assert run("package", SEED_EXPORT, "-o", target).exit_code == 0
     manifest = json.loads((target / MANIFEST_FILE).read_text(encoding="utf-8"))
-    assert manifest["command"] == "package"
+    assert manifest["kind"] == "dataset"
     assert manifest["files"] == sorted(set(tree(target)) - {MANIFEST_FILE})
 
 
@@ -278,7 +288,7 @@ def test_outputs_follow_the_umask_and_secrets_are_private(tmp_path):
             stream.write(b"shared")
         with atomic_file(tmp_path / "secret.txt", secret=True) as stream:
             stream.write(b"secret")
-        with atomic_directory(tmp_path / "dataset", command="test") as staging:
+        with atomic_directory(tmp_path / "dataset", kind="test") as staging:
             (staging / "a.txt").write_text("a", encoding="utf-8")
     finally:
         os.umask(previous)
@@ -407,16 +417,16 @@ def test_debris_of_a_killed_run_is_removed_by_the_next_run_which_says_so(large_e
 def test_an_earlier_output_moved_aside_by_a_killed_run_is_put_back(tmp_path):
     """A run killed between moving the earlier folder aside and renaming the new one."""
     target = tmp_path / "dataset"
-    with atomic_directory(target, command="test") as staging:
+    with atomic_directory(target, kind="test") as staging:
         (staging / "a.txt").write_text("earlier", encoding="utf-8")
     dead = dead_pid()
     retired = tmp_path / f".dataset.stancepack-{dead}-old-abc"
     retired.mkdir()
     os.replace(target, retired / "dataset")
-    with atomic_directory(tmp_path / "other", command="test"):
+    with atomic_directory(tmp_path / "other", kind="test"):
         pass
     assert not target.exists()  # another output: nothing of this one is touched
-    with atomic_directory(target, force=True, command="test") as staging:
+    with atomic_directory(target, force=True, kind="test") as staging:
         assert (target / "a.txt").read_text(encoding="utf-8") == "earlier"
         (staging / "a.txt").write_text("new", encoding="utf-8")
     assert (target / "a.txt").read_text(encoding="utf-8") == "new"
@@ -428,3 +438,16 @@ def dead_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+def test_package_project_replaces_an_existing_export_only_with_force(tmp_path, monkeypatch):
+    """The pull into EXPORT is refused before any server is asked (none listens here)."""
+    export = tmp_path / "export.json"
+    export.write_text("[]", encoding="utf-8")
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "0123456789abcdef")
+    result = run("package", export, "--project", "1", "-o", tmp_path / "dataset")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {export}: exists (pass --force to replace it)\n"
+    assert export.read_text(encoding="utf-8") == "[]"
+    assert not (tmp_path / "dataset").exists()

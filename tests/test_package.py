@@ -359,16 +359,16 @@ def test_a_non_empty_output_folder_is_refused_without_force(export, tmp_path):
     result = run("package", export, "-o", target)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {target}: folder is not empty (pass --force to replace what an earlier "
-        "`stancepack package` wrote there)\n"
+        f"Error: {target}: folder is not empty (pass --force to replace a dataset folder "
+        "that stancepack wrote)\n"
     )
     assert file_bytes(target) == {"notes.txt": b"mine"}
 
     result = run("package", export, "-o", target, "--force")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {target}: not written by `stancepack package` (no stancepack-files.json of "
-        "it); --force replaces only such a folder\n"
+        f"Error: {target}: not a dataset folder written by stancepack (no "
+        "stancepack-files.json of one); --force replaces only such a folder\n"
     )
     assert file_bytes(target) == {"notes.txt": b"mine"}
 

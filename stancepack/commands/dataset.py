@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from stancepack.commands.options import format_option, taxonomy_option
+from stancepack.commands.server import data_dir_option
 
 if TYPE_CHECKING:
     from stancepack.export.checks import ValidationReport
@@ -55,11 +56,13 @@ def rows_line(rows: dict[str, dict[str, int]]) -> str:
     return "; ".join(parts)
 
 
-def pull_first(project_ref: str, export: Path, url: str | None) -> str:
+def pull_first(
+    project_ref: str, export: Path, url: str | None, data_dir: Path | None, force: bool
+) -> str:
     """Pull a full export of the project into ``export``; returns the export time (UTC)."""
     from stancepack.export.pull import pull_export
 
-    pulled = pull_export(project_ref, export, url=url)
+    pulled = pull_export(project_ref, export, url=url, data_dir=data_dir, force=force)
     click.echo(
         f"pulled project {pulled.project_id} ({pulled.title}): {pulled.tasks} tasks "
         f"into {pulled.path}",
@@ -100,11 +103,13 @@ def pull_first(project_ref: str, export: Path, url: str | None) -> str:
     "--project",
     "project_ref",
     default=None,
-    help="Pull this Label Studio project (id or title) into EXPORT first (overwriting it).",
+    help="Pull this Label Studio project (id or title) into EXPORT first (an existing EXPORT "
+    "is replaced only with --force).",
 )
 @click.option(
     "--url", default=None, help="Label Studio URL for --project (default: the local server)."
 )
+@data_dir_option
 @click.option(
     "--curators",
     default="",
@@ -122,6 +127,7 @@ def package(
     fix_utf16_offsets: bool,
     project_ref: str | None,
     url: str | None,
+    data_dir: Path | None,
     curators: str,
 ) -> None:
     """Package a validated export as a Hugging Face dataset folder.
@@ -144,7 +150,7 @@ def package(
             click.echo(format_text(report), err=True, nl=False)
 
     taxonomy = load_taxonomy(taxonomy_path)
-    export_time = pull_first(project_ref, export, url) if project_ref else ""
+    export_time = pull_first(project_ref, export, url, data_dir, force) if project_ref else ""
     result = package_export(
         export,
         output,
