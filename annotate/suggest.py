@@ -90,12 +90,35 @@ CAPITALISED = r"[A-Z][A-Za-z]*(?:-[A-Za-z]+)*"
 NAME_PHRASE = re.compile(
     rf"(?<![\w'-]){CAPITALISED}(?: (?:(?:{'|'.join(NAME_CONNECTORS)}) )*{CAPITALISED})*(?![\w-])"
 )
+# Verbs that report what someone said, before or after the speaker's name.
+REPORTING_VERBS = (
+    "added",
+    "argued",
+    "claimed",
+    "explained",
+    "insisted",
+    "noted",
+    "said",
+    "says",
+    "stated",
+    "stressed",
+    "told",
+    "warned",
+    "wrote",
+)
+PERSON_NAME = rf"(?P<name>{CAPITALISED}(?: {CAPITALISED}){{1,2}})"
+NAME_BEFORE_VERB = re.compile(rf"(?<![\w'-]){PERSON_NAME},? (?:{'|'.join(REPORTING_VERBS)})(?!\w)")
+NAME_AFTER_VERB = re.compile(
+    rf"(?<!\w)(?:{'|'.join(REPORTING_VERBS)}|according to) {PERSON_NAME}(?![\w'-])"
+)
 ACRONYM = r"[A-Z]{2,6}"
 ACRONYM_WORD = re.compile(rf"(?<![\w.&-]){ACRONYM}(?![\w.&-])")
 ACRONYM_IN_BRACKETS = re.compile(rf" \(({ACRONYM})\)")
 ROMAN_NUMERAL = re.compile(r"[IVXLCDM]+")
 # Single words of titles ("European Council President Charles Michel" names a council).
 TITLE_WORDS = frozenset(word for head in TITLE_HEADS for word in head.split())
+# Words that are never part of a person's name: titles and organisation heads.
+NOT_PERSON_WORDS = TITLE_WORDS | set(ORGANIZATION_HEADS)
 SUGGESTED_FROM = "stancepack gazetteer suggest"
 EXAMPLE_CHARACTERS = 160
 
@@ -163,6 +186,10 @@ class _Findings:
     acronyms: set[str] = field(default_factory=set)
     unnamed: Counter[str] = field(default_factory=Counter)
 
+    def add_person(self, name: str, surface: str) -> None:
+        forms = self.people.setdefault(fold(name), {name: None})
+        forms[surface] = None
+
     def add(self, text: str, mentions: list[Span]) -> None:
         for span in mentions:
             surface = text[span.start : span.end]
@@ -171,9 +198,10 @@ class _Findings:
             elif span.rule == "unnamed":
                 self.unnamed[surface] += 1
             elif span.type == PERSON_RULE_TYPE and span.name:
-                forms = self.people.setdefault(fold(span.name), {span.name: None})
-                forms[surface] = None
+                self.add_person(span.name, surface)
         folded = fold(text)
+        for start, end in speakers(folded):
+            self.add_person(text[start:end], text[start:end])
         for start, end in organization_phrases(folded):
             bracket = ACRONYM_IN_BRACKETS.match(folded, end)
             acronyms = self.phrases.setdefault(text[start:end], set())
@@ -189,6 +217,20 @@ class _Findings:
 def _starts_line(text: str, match: re.Match[str]) -> bool:
     """A capitalised word opening its line is a dateline or a headline's ("LONDON --")."""
     return match.start() == 0 or text[match.start() - 1] == "\n"
+
+
+def speakers(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of the names of two or three capitalised words that a reporting verb
+    follows or precedes ("Rym Momtaz said", "Ivo Daalder, wrote", "said Ivo Daalder",
+    "according to Ivo Daalder"), neither titles nor organisations."""
+    found = []
+    for pattern in (NAME_BEFORE_VERB, NAME_AFTER_VERB):
+        for match in pattern.finditer(folded):
+            words = match.group("name").split(" ")
+            if any(word in FUNCTION_WORDS or word in NOT_PERSON_WORDS for word in words):
+                continue
+            found.append(match.span("name"))
+    return found
 
 
 def organization_phrases(folded: str) -> list[tuple[int, int]]:

@@ -217,6 +217,21 @@ def test_a_capitalised_dateline_is_not_an_acronym():
     ]
 
 
+def test_people_named_beside_a_reporting_verb_are_suggested():
+    suggested = suggest_actors(
+        [
+            "Rym Momtaz said the plan was risky. Ivo Daalder, wrote that it was bold. The "
+            "Foreign Office said no, according to Marine Le Pen. On Monday Paris said yes."
+        ]
+    )
+    assert [(actor.name, actor.type) for actor in suggested.actors] == [
+        ("Foreign Office", "organization"),
+        ("Ivo Daalder", "person"),
+        ("Marine Le Pen", "person"),
+        ("Rym Momtaz", "person"),
+    ]
+
+
 def test_no_actor_in_the_articles_is_an_error():
     with pytest.raises(SuggestionError) as caught:
         suggest_actors(["it rained all day.", "nobody came."])
