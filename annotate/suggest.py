@@ -264,28 +264,44 @@ def _organization_name(words: list[str]) -> str:
 
 
 def _merged(found: _Findings, base: Gazetteer) -> list[Suggestion]:
-    """One suggestion per actor; a form already claimed by an earlier one is not reused."""
-    suggestions: list[Suggestion] = []
-    claimed: set[str] = set()
+    """One suggestion per actor: base actors first, then people, organisation names and
+    acronyms; one whose name is a form of an earlier one is that one."""
+    proposed = [
+        *(
+            Suggestion(a.name, a.type, list(a.surface_forms), a.affiliation)
+            for a in base.actors
+            if a.name in found.base_actors
+        ),
+        *(_person(forms) for _, forms in sorted(found.people.items())),
+        *(
+            Suggestion(phrase, ORGANIZATION_TYPE, [phrase, *sorted(acronyms)])
+            for phrase, acronyms in sorted(found.phrases.items())
+        ),
+        *(Suggestion(acronym, ORGANIZATION_TYPE, [acronym]) for acronym in sorted(found.acronyms)),
+    ]
+    kept: list[Suggestion] = []
+    seen: set[str] = set()
+    for suggestion in proposed:
+        if fold(suggestion.name) not in seen:
+            kept.append(suggestion)
+            seen.update(fold(form) for form in suggestion.aliases)
+    return _without_unknown_affiliations(_without_others_names(kept))
 
-    def add(name: str, actor_type: str, forms: Iterable[str], affiliation: str = "") -> None:
-        if fold(name) in claimed:
-            return
-        aliases = [form for form in _one_spelling_each((name, *forms)) if fold(form) not in claimed]
-        claimed.update(fold(form) for form in aliases)
-        suggestions.append(Suggestion(name, actor_type, aliases, affiliation))
 
-    for actor in base.actors:
-        if actor.name in found.base_actors:
-            add(actor.name, actor.type, actor.surface_forms, actor.affiliation)
-    for _, forms in sorted(found.people.items()):
-        name = next(iter(forms))  # as the articles first spell it
-        add(name, PERSON_RULE_TYPE, [*_one_spelling_each(forms), *_surname(name)])
-    for phrase, acronyms in sorted(found.phrases.items()):
-        add(phrase, ORGANIZATION_TYPE, sorted(acronyms))
-    for acronym in sorted(found.acronyms):
-        add(acronym, ORGANIZATION_TYPE, [])
-    return _without_unknown_affiliations(suggestions)
+def _person(forms: dict[str, None]) -> Suggestion:
+    name = next(iter(forms))  # as the articles first spell it
+    aliases = _one_spelling_each([*forms, *_surname(name)])
+    return Suggestion(name, PERSON_RULE_TYPE, aliases)
+
+
+def _without_others_names(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """No alias is another suggestion's name."""
+    owner = {fold(suggestion.name): suggestion for suggestion in suggestions}
+    for suggestion in suggestions:
+        suggestion.aliases = [
+            form for form in suggestion.aliases if owner.get(fold(form), suggestion) is suggestion
+        ]
+    return suggestions
 
 
 def _one_spelling_each(forms: Iterable[str]) -> list[str]:
@@ -315,7 +331,8 @@ def _without_unknown_affiliations(suggestions: list[Suggestion]) -> list[Suggest
 
 def _counted(suggestions: list[Suggestion], texts: Sequence[str]) -> list[Suggestion]:
     """``suggestions`` with their mentions counted and a first example each, forms shared
-    by two of them removed, and surnames that the articles never use alone removed."""
+    by two of them removed from both (ambiguous), and surnames that the articles never
+    use alone removed."""
     entries = unambiguous([s.entry() for s in suggestions], SUGGESTED_FROM)
     for suggestion, entry in zip(suggestions, entries, strict=True):
         suggestion.aliases = entry["aliases"]

@@ -232,6 +232,16 @@ def test_people_named_beside_a_reporting_verb_are_suggested():
     ]
 
 
+def test_a_surname_two_people_share_is_an_alias_of_neither():
+    suggested = suggest_actors(
+        ["Prime Minister Keir Starmer met Defence Secretary Jane Starmer. Starmer said no."]
+    )
+    assert [(actor.name, actor.aliases) for actor in suggested.actors] == [
+        ("Jane Starmer", ["Jane Starmer", "Defence Secretary Jane Starmer"]),
+        ("Keir Starmer", ["Keir Starmer", "Prime Minister Keir Starmer"]),
+    ]
+
+
 def test_no_actor_in_the_articles_is_an_error():
     with pytest.raises(SuggestionError) as caught:
         suggest_actors(["it rained all day.", "nobody came."])
