@@ -12,6 +12,7 @@ of ``--repeat`` runs) and serialising it as GraphML. Prints one table in Markdow
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -78,8 +79,15 @@ def main() -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for count in (int(part) for part in args.sizes.split(",")):
-        for row in measure(dataset_of(args.work, count), args.repeat):
+        dataset = dataset_of(args.work, count)
+        before = os.getloadavg()[0]
+        for row in measure(dataset, args.repeat):
             print(f"| {count:,} | " + " | ".join(row) + " |", flush=True)
+        after = os.getloadavg()[0]
+        print(
+            f"load average (1 min) before and after {count:,}: {before:.2f}, {after:.2f}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":
