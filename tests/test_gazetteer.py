@@ -3,6 +3,10 @@ organisations), and the gazetteer proposed from a corpus by `stancepack gazettee
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from functools import cache
 
 import pycountry
@@ -26,7 +30,7 @@ from stancepack.annotate.suggest import (
     render_suggestions,
     suggest_actors,
 )
-from stancepack.cli import cli
+from stancepack.cli import TERMINATED_EXIT, cli
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import SEED_ARTICLES, default_taxonomy_data, write_taxonomy
 
@@ -340,3 +344,37 @@ def test_gazetteer_suggest_refuses_an_output_inside_its_articles(tmp_path):
         "choose an output outside the inputs\n"
     )
     assert not output.exists()
+
+
+# The command line as `stancepack` runs it (its main(), which turns SIGTERM into an exit),
+# with `gazetteer` listed.
+STANCEPACK = [
+    sys.executable,
+    "-c",
+    "from stancepack import cli; "
+    "cli.COMMANDS['gazetteer'] = 'stancepack.commands.gazetteer:gazetteer'; "
+    "cli.SUMMARIES['gazetteer'] = 'Propose the actors of a corpus.'; cli.main()",
+]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_suggest_leaves_the_earlier_file_and_no_debris(tmp_path, signum):
+    article = " ".join(CORPUS).replace("\n", " ")
+    articles = write_articles(
+        tmp_path / "articles", [f"Article {n}\n{n} {article}" for n in range(2000)]
+    )
+    output = tmp_path / "actors.yaml"
+    output.write_text("mine\n", encoding="utf-8")
+    command = [*STANCEPACK, "gazetteer", "suggest", str(articles), "-o", str(output), "--force"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".actors.yaml.stancepack-*")):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no staging file appeared"
+        time.sleep(0.02)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == {signal.SIGINT: 1, signal.SIGTERM: TERMINATED_EXIT}[signum]
+    assert "Traceback" not in stderr
+    assert output.read_text(encoding="utf-8") == "mine\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["actors.yaml", "articles"]

@@ -47,11 +47,12 @@ def gazetteer() -> None:
 def suggest(paths: tuple[Path, ...], output: Path, min_count: int, force: bool) -> None:
     """Propose the actors the articles name, for a person to review.
 
-    Titled people ("Defence Secretary John Healey"), countries and international
-    organisations of the base gazetteer, organisations named with a head word (Ministry,
-    Council, Party, Agency, ...) and acronyms, one entry per actor with its forms, most
-    mentioned first; each entry's count and an example sentence are comments. The file
-    is a gazetteer that --gazetteer accepts as it is; it is written atomically.
+    Titled people ("Defence Secretary John Healey") and people beside a reporting verb
+    ("Rym Momtaz said"), countries and international organisations of the base
+    gazetteer, organisations named with a head word (Ministry, Council, Party, Agency,
+    ...) and acronyms: one entry per actor with its forms, most mentioned first, each
+    entry's count and an example sentence as comments. The file is a gazetteer that
+    --gazetteer accepts as it is; it is written atomically.
 
     Example:
 
