@@ -33,7 +33,7 @@ from stancepack.export.discourse import (
 )
 from stancepack.export.network import CONGRUENCE, build_network
 from stancepack.export.package import collector_paused
-from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
+from stancepack.schema.taxonomy import NEGATIVE, NO_POLARITY, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,7 +62,7 @@ WEEKLY_UP_TO_DAYS = 183  # a longer span of dates is counted per month
 PALETTES = {
     POSITIVE: ("#2166ac", "#67a9cf", "#a6cee3", "#1f78b4"),
     NEGATIVE: ("#b2182b", "#ef8a62", "#d6604d", "#f4a582"),
-    "none": ("#7f7f7f", "#bdbdbd", "#525252", "#d9d9d9"),
+    NO_POLARITY: ("#7f7f7f", "#bdbdbd", "#525252", "#d9d9d9"),
 }
 
 
@@ -112,7 +112,7 @@ def stance_colours(taxonomy: Taxonomy) -> dict[str, str]:
     colours = {}
     for value in taxonomy.stance_values:
         polarity = taxonomy.polarity(value)
-        palette = PALETTES.get(polarity, PALETTES["none"])
+        palette = PALETTES.get(polarity, PALETTES[NO_POLARITY])
         colours[value] = palette[used[polarity] % len(palette)]
         used[polarity] += 1
     return colours
