@@ -82,7 +82,10 @@ TYPES = (ACTOR_STANCE, ACTOR_ROLE, CONGRUENCE, CONFLICT)
 TWO_MODE = (ACTOR_STANCE, ACTOR_ROLE)
 
 NO_NORMALIZATION = "none"
-NORMALIZATIONS = (NO_NORMALIZATION, "average", "jaccard", "cosine")
+AVERAGE = "average"
+JACCARD = "jaccard"
+COSINE = "cosine"
+NORMALIZATIONS = (NO_NORMALIZATION, AVERAGE, JACCARD, COSINE)
 
 GRAPHML = "graphml"
 GEXF = "gexf"
@@ -219,11 +222,11 @@ def normalized(
     """DNA's one-mode normalisation of one edge weight (see the module documentation)."""
     if method == NO_NORMALIZATION:
         return weight
-    if method == "average":
+    if method == AVERAGE:
         denominator: float = (len(first) + len(second)) / 2
-    elif method == "jaccard":
+    elif method == JACCARD:
         denominator = len(first | second)
-    elif method == "cosine":
+    elif method == COSINE:
         denominator = len(first) * len(second)
     else:
         raise DiscourseError(
