@@ -3,8 +3,9 @@
 The proposals, merged across articles into one entry per actor:
 
 - people named after a title ("Defence Secretary John Healey", "Kremlin spokesman Dmitry
-  Peskov"): the name, each titled form seen, and the surname where the articles also use
-  it alone ("Healey said");
+  Peskov") or beside a reporting verb ("Rym Momtaz said", "according to Ivo Daalder"):
+  the name, each titled form seen, and the surname where the articles also use it alone
+  ("Healey said"); a surname two people share is an alias of neither;
 - countries and organisations of the base gazetteer that the pre-annotator finds as
   mentions (not only as places or modifiers), with all their forms;
 - organisations named by capitalised words around an organisation head ("Ministry of
@@ -266,11 +267,12 @@ def _organization_name(words: list[str]) -> str:
 def _merged(found: _Findings, base: Gazetteer) -> list[Suggestion]:
     """One suggestion per actor: base actors first, then people, organisation names and
     acronyms; one whose name is a form of an earlier one is that one."""
+    named = _base_actors_named(found, base)
     proposed = [
         *(
             Suggestion(a.name, a.type, list(a.surface_forms), a.affiliation)
             for a in base.actors
-            if a.name in found.base_actors
+            if a.name in named
         ),
         *(_person(forms) for _, forms in sorted(found.people.items())),
         *(
@@ -286,6 +288,17 @@ def _merged(found: _Findings, base: Gazetteer) -> list[Suggestion]:
             kept.append(suggestion)
             seen.update(fold(form) for form in suggestion.aliases)
     return _without_unknown_affiliations(_without_others_names(kept))
+
+
+def _base_actors_named(found: _Findings, base: Gazetteer) -> set[str]:
+    """The base actors the pre-annotator proposed, and those another rule found by one
+    of their names ("the United States said", "EU" in "EU troops")."""
+    actor_of_form = {fold(form): a.name for a in base.actors for form in a.surface_forms}
+    others = [*(next(iter(forms)) for forms in found.people.values())]
+    others += [*found.phrases, *found.acronyms]
+    return found.base_actors | {
+        actor_of_form[fold(form)] for form in others if fold(form) in actor_of_form
+    }
 
 
 def _person(forms: dict[str, None]) -> Suggestion:

@@ -246,6 +246,17 @@ def test_a_surname_two_people_share_is_an_alias_of_neither():
     ]
 
 
+def test_a_base_gazetteer_name_found_by_another_rule_is_the_base_actor():
+    suggested = suggest_actors(
+        ["The plan, said United States officials. EU troops and the Foreign Office said no."]
+    )
+    assert [(actor.name, actor.type, actor.aliases) for actor in suggested.actors] == [
+        ("European Union", "organization", list(base().actor("European Union").aliases)),
+        ("Foreign Office", "organization", ["Foreign Office"]),
+        ("United States", "country", list(base().actor("United States").aliases)),
+    ]
+
+
 def test_no_actor_in_the_articles_is_an_error():
     with pytest.raises(SuggestionError) as caught:
         suggest_actors(["it rained all day.", "nobody came."])
