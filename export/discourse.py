@@ -24,7 +24,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stancepack.errors import StancepackError
+from stancepack.errors import DiscourseError
 from stancepack.export.package import collector_paused, parquet_name, read_facts
 from stancepack.export.splits import SPLITS, listed_splits
 from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
@@ -39,8 +39,6 @@ ARTICLE_COLUMNS = ("article_id", "source", "published")
 NO_CODE = -1  # a null label (no stance)
 
 
-class DiscourseError(StancepackError):
-    """A dataset cannot give the network or figure asked for."""
 
 
 # --- Reading a dataset ---------------------------------------------------------------------

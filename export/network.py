@@ -94,7 +94,8 @@ FORMATS = (GRAPHML, GEXF, CSV)
 NODES_FILE = "nodes.csv"
 EDGES_FILE = "edges.csv"
 WINDOWS_FILE = "windows.csv"
-COMMAND = "network"
+# The kind of output folder a network command writes (recorded in its manifest).
+NETWORK_KIND = "network"
 
 STANCE_PREFIX = "stance:"
 ACTOR_KIND = "actor"
@@ -539,7 +540,7 @@ def write_network(
                 stream.write(next(iter(network_files(graph, request.fmt, "network").values())))
             rows = [summary_row(graph, selected, target.name, None)]
         else:
-            with atomic_directory(target, force, command=COMMAND, inputs=inputs) as staging:
+            with atomic_directory(target, force, kind=NETWORK_KIND, inputs=inputs) as staging:
                 whole, selected = prepared(dataset, request)
                 rows = write_folder(staging, selected, request)
         undated_articles, undated_statements = undated_counts(whole, request.kind)

@@ -329,16 +329,14 @@ def atomic_directory(
     path: str | Path,
     force: bool = False,
     *,
-    kind: str = "",
-    command: str = "",
+    kind: str,
     inputs: Inputs | None = None,
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``path``; on success it replaces ``path``.
 
     The folder gets a manifest of the files written into it and their ``kind`` ("dataset",
     "network"), so that a later run writing the same kind with ``force`` recognises it as
-    its own. (``command`` is a former name of ``kind``.)"""
-    kind = kind or command
+    its own."""
     target = Path(os.path.abspath(path))
     refuse_overlap(target, inputs)
     check_folder_target(target, force, kind)

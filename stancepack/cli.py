@@ -27,6 +27,8 @@ COMMANDS = {
     "package": "stancepack.commands.dataset:package",
     "agreement": "stancepack.commands.dataset:agreement",
     "rehydrate": "stancepack.commands.dataset:rehydrate",
+    "network": "stancepack.commands.network:network",
+    "plot": "stancepack.commands.network:plot",
 }
 
 # One-line summaries shown by ``stancepack --help`` without importing the commands.
@@ -41,6 +43,8 @@ SUMMARIES = {
     "package": "Package a validated export as a Hugging Face dataset.",
     "agreement": "Inter-annotator agreement of an export.",
     "rehydrate": "Restore article texts into a standoff dataset.",
+    "network": "Write a discourse network (DNA) of a dataset.",
+    "plot": "Draw a figure of a dataset.",
 }
 
 

@@ -32,3 +32,7 @@ class ExportError(StancepackError):
 
 class PackageError(StancepackError):
     """A dataset cannot be packaged or rehydrated."""
+
+
+class DiscourseError(StancepackError):
+    """A dataset cannot give the network or figure asked for."""

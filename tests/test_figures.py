@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from stancepack import cli as cli_module
 from stancepack.cli import cli
 from stancepack.export.discourse import read_discourse
 from stancepack.export.figures import (
@@ -47,12 +46,6 @@ SVG_SIZE = ("720pt", "432pt")
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return package_articles(tmp_path_factory.mktemp("crafted"), ARTICLES)
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(cli_module.COMMANDS, "plot", "stancepack.commands.network:plot")
-    monkeypatch.setitem(cli_module.SUMMARIES, "plot", "Draw a figure of a dataset.")
 
 
 def run(*args: object):

@@ -25,7 +25,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from stancepack import cli as cli_module
 from stancepack.cli import cli
 from stancepack.errors import TaxonomyError
 from stancepack.export.discourse import read_discourse, statements
@@ -58,15 +57,6 @@ SEED_DATASET = REPO / "data" / "dataset"
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return package_articles(tmp_path_factory.mktemp("crafted"), ARTICLES)
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`network` and `plot` as the command line lists them."""
-    monkeypatch.setitem(cli_module.COMMANDS, "network", "stancepack.commands.network:network")
-    monkeypatch.setitem(cli_module.COMMANDS, "plot", "stancepack.commands.network:plot")
-    monkeypatch.setitem(cli_module.SUMMARIES, "network", "Write a discourse network.")
-    monkeypatch.setitem(cli_module.SUMMARIES, "plot", "Draw a figure of a dataset.")
 
 
 def run(*args: object):
