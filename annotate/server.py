@@ -2,11 +2,14 @@
 
 The server binds to 127.0.0.1 only, keeps SQLite and everything else it writes in one
 data directory, and runs with a clean environment (its own HOME, no telemetry, no stray
-variables). On the first start of a data directory an admin user is created with a random
-password and a random API token, saved in ``credentials.json``. The token is never printed
-or logged. The data directory is readable by its owner alone (mode 0700, also when it
-existed before), and so are the files in it (0600): the SQLite database holds the token in
-plain text.
+variables). Instead of SQLite it can run on a PostgreSQL database (``annotate.database``):
+the data directory then records that database's URL (never its password) and keeps it, so
+later starts, status and stop use it and another database is refused.
+
+On the first start of a data directory an admin user is created with a random password and
+a random API token, saved in ``credentials.json``. The token is never printed or logged.
+The data directory is readable by its owner alone (mode 0700, also when it existed before),
+and so are the files in it (0600): the SQLite database holds the token in plain text.
 
 Functions here return data and raise ``ServerError``; ``stancepack serve`` prints.
 """
@@ -33,6 +36,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stancepack.annotate import database as postgres
+from stancepack.annotate.database import DatabaseUrl
 from stancepack.annotate.tokens import clean_token, redact
 from stancepack.errors import LabelStudioError, ServerError
 
@@ -113,6 +118,7 @@ class ServerInfo:
     first_start: bool = False
     already_running: bool = False
     startup_seconds: float = 0.0
+    database: DatabaseUrl | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class ServerStatus:
     alive: bool
     answering: bool
     stale_pid: str | None = None
+    database: DatabaseUrl | None = None
 
     @property
     def running(self) -> bool:
@@ -311,39 +318,89 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
-def credentials_for_start(data_dir: Path, port: int) -> tuple[Credentials, bool]:
-    """The credentials to start with, and whether this is the first start of the folder."""
+def credentials_for_start(
+    data_dir: Path, port: int, database: DatabaseUrl | None = None, database_used: bool = False
+) -> tuple[Credentials, bool]:
+    """The credentials to start with, and whether this is the first start of the folder.
+
+    ``database_used`` says whether the PostgreSQL ``database`` already holds a Label Studio;
+    without ``database``, the folder's SQLite file tells."""
     path = credentials_path(data_dir)
     url = url_for(port)
+    if database is None:
+        database_used = (data_dir / DATABASE_FILE).exists()
     if path.exists():
         credentials = read_credentials(path)
         if credentials.url != url:
             credentials = dataclasses.replace(credentials, url=url)
             write_credentials(path, credentials)
-        return credentials, not (data_dir / DATABASE_FILE).exists()
-    if (data_dir / DATABASE_FILE).exists():
+        return credentials, not database_used
+    if database_used and database is None:
         raise ServerError(
             f"{data_dir} holds a Label Studio database but no {CREDENTIALS_FILE}; use an empty "
             "--data-dir, or connect to it with --url and LABEL_STUDIO_API_KEY"
+        )
+    if database_used:
+        raise ServerError(
+            f"{database} already holds a Label Studio that {data_dir} did not start (no "
+            f"{CREDENTIALS_FILE}); use an empty database, or connect to its server with --url "
+            "and LABEL_STUDIO_API_KEY"
         )
     credentials = new_credentials(url)
     write_credentials(path, credentials)
     return credentials, True
 
 
+# --- the database -----------------------------------------------------------------------
+
+
+def database_for_start(data_dir: Path, asked: DatabaseUrl | None) -> DatabaseUrl | None:
+    """The PostgreSQL database the server of ``data_dir`` runs on (None: SQLite): the one
+    recorded in the folder, else the one asked for. Refuses another database than the
+    recorded one, and PostgreSQL for a folder that already runs on SQLite."""
+    recorded = postgres.read_record(data_dir)
+    if asked is None or asked == recorded:
+        return recorded
+    if recorded is not None:
+        raise ServerError(
+            f"{data_dir} runs on the database {recorded}, not {asked}: a data folder keeps "
+            "the database of its first start (use another --data-dir for another database)"
+        )
+    if (data_dir / DATABASE_FILE).exists():
+        raise ServerError(
+            f"{data_dir} runs on SQLite ({DATABASE_FILE}), not {asked}: a data folder keeps "
+            "the database of its first start (use another --data-dir for PostgreSQL)"
+        )
+    return asked
+
+
+def record_database(data_dir: Path, database: DatabaseUrl) -> None:
+    """Record the database in the data directory (its URL, which holds no password)."""
+    path = postgres.record_path(data_dir)
+    if postgres.read_record(data_dir) != database:
+        write_private(path, postgres.record_text(database))
+
+
 # --- the process ------------------------------------------------------------------------
 
 
 def server_environment(
-    data_dir: Path, credentials: Credentials, source: dict[str, str] | None = None
+    data_dir: Path,
+    credentials: Credentials,
+    source: dict[str, str] | None = None,
+    database: DatabaseUrl | None = None,
 ) -> dict[str, str]:
-    """The server's whole environment: an allow-list of the caller's, plus fixed settings."""
+    """The server's whole environment: an allow-list of the caller's, plus fixed settings;
+    on PostgreSQL, its settings and the caller's libpq variables for logging in."""
     source = dict(os.environ) if source is None else source
     passed = {
         name: value
         for name, value in source.items()
         if name in PASSED_VARIABLES or name.startswith(PASSED_PREFIXES)
     }
+    if database is not None:
+        passed.update(postgres.libpq_environment(source))
+        passed.update(database.label_studio_settings())
     return {
         **passed,
         **FIXED_SETTINGS,
@@ -566,7 +623,13 @@ def server_status(data_dir: str | Path | None = None) -> ServerStatus:
     answering = alive and url is not None and health_answers(url)
     stale = None if alive else stale_pid_reason(directory)
     return ServerStatus(
-        data_dir=directory, pid=pid, url=url, alive=alive, answering=answering, stale_pid=stale
+        data_dir=directory,
+        pid=pid,
+        url=url,
+        alive=alive,
+        answering=answering,
+        stale_pid=stale,
+        database=postgres.read_record(directory),
     )
 
 
@@ -661,13 +724,16 @@ def start_server(
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Progress = _quiet,
     executable_dirs: Sequence[str | Path] | None = None,
+    database: DatabaseUrl | None = None,
 ) -> RunningServer:
     """Start a new server and wait until /health answers; it keeps running when we return.
 
+    Runs on the PostgreSQL ``database`` (else the one recorded in the folder, else SQLite).
     Refuses when a server of this data directory is already running."""
     directory = resolve_data_dir(data_dir)
     prepare_data_dir(directory)
     with _start_lock(directory):
+        database = database_for_start(directory, database)
         _report_stale_pid_file(directory, on_progress)
         status = server_status(directory)
         if status.alive:
@@ -675,7 +741,7 @@ def start_server(
                 f"Label Studio is already running for {directory} at {status.url} "
                 f"(pid {status.pid}); stop it with: {stop_hint(directory)}"
             )
-        return _start_unlocked(directory, port, timeout, on_progress, executable_dirs)
+        return _start_unlocked(directory, port, timeout, on_progress, executable_dirs, database)
 
 
 def ensure_running(
@@ -685,19 +751,25 @@ def ensure_running(
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Progress = _quiet,
     executable_dirs: Sequence[str | Path] | None = None,
+    database: DatabaseUrl | None = None,
 ) -> ServerInfo:
     """Start the server in the background unless it already runs (then say so).
 
-    A server already running on another port than ``port`` is refused (it is not moved)."""
+    Runs on the PostgreSQL ``database`` (else the one recorded in the folder, else SQLite).
+    A server already running on another port than ``port`` is refused (it is not moved),
+    and so is another database than the folder's."""
     directory = resolve_data_dir(data_dir)
     prepare_data_dir(directory)
     with _start_lock(directory):
+        database = database_for_start(directory, database)
         _report_stale_pid_file(directory, on_progress)
         status = server_status(directory)
         if status.alive and status.pid is not None:
             _refuse_another_port(status, port)
             return _running_info(directory, status.pid, timeout, on_progress)
-        return _start_unlocked(directory, port, timeout, on_progress, executable_dirs).info
+        return _start_unlocked(
+            directory, port, timeout, on_progress, executable_dirs, database
+        ).info
 
 
 def _report_stale_pid_file(directory: Path, on_progress: Progress) -> None:
@@ -756,6 +828,7 @@ def _running_info(directory: Path, pid: int, timeout: float, on_progress: Progre
         credentials_path=credentials_path(directory),
         log_path=directory / LOG_FILE,
         already_running=True,
+        database=postgres.read_record(directory),
     )
 
 
@@ -768,23 +841,38 @@ def _port_to_use(directory: Path, port: int | None) -> int:
     return DEFAULT_PORT
 
 
+def _credentials_on(
+    directory: Path, port: int, database: DatabaseUrl | None
+) -> tuple[Credentials, bool]:
+    """The credentials and first-start flag, after logging in to the PostgreSQL database
+    (then recorded in the folder)."""
+    if database is None:
+        return credentials_for_start(directory, port)
+    used = postgres.holds_label_studio(database, postgres.libpq_environment(os.environ))
+    credentials, first_start = credentials_for_start(directory, port, database, used)
+    record_database(directory, database)
+    return credentials, first_start
+
+
 def _start_unlocked(
     directory: Path,
     port: int | None,
     timeout: float,
     on_progress: Progress,
     executable_dirs: Sequence[str | Path] | None,
+    database: DatabaseUrl | None = None,
 ) -> RunningServer:
     executable = find_label_studio(executable_dirs)
     chosen_port = _port_to_use(directory, port)
     check_port_free(chosen_port)
-    credentials, first_start = credentials_for_start(directory, chosen_port)
+    credentials, first_start = _credentials_on(directory, chosen_port, database)
     log_path = directory / LOG_FILE
     log_start = log_path.stat().st_size if log_path.exists() else 0
-    on_progress(f"starting Label Studio at {credentials.url} (data in {directory})")
+    stored = "" if database is None else f", database {database}"
+    on_progress(f"starting Label Studio at {credentials.url} (data in {directory}{stored})")
     process = spawn(
         server_command(executable, directory, chosen_port),
-        server_environment(directory, credentials),
+        server_environment(directory, credentials, database=database),
         log_path,
     )
     write_pid(directory, process.pid)
@@ -806,5 +894,6 @@ def _start_unlocked(
         log_path=log_path,
         first_start=first_start,
         startup_seconds=round(seconds, 1),
+        database=database,
     )
     return RunningServer(info=info, process=process)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import click
 
 from stancepack.commands.options import taxonomy_option
-from stancepack.commands.server import data_dir_option, print_login, say
+from stancepack.commands.server import data_dir_option, database_option, print_login, say
 
 if TYPE_CHECKING:
+    from stancepack.annotate.database import DatabaseUrl
     from stancepack.annotate.projects import SyncReport
 
 DEFAULT_ARTICLES = Path("data") / "articles"
@@ -181,6 +182,7 @@ def warn_taxonomy(report: SyncReport) -> None:
     default=None,
     help="Port of the local server if it must be started (default: last used, else 8080).",
 )
+@database_option
 @click.option(
     "--articles",
     "articles_path",
@@ -201,6 +203,7 @@ def warn_taxonomy(report: SyncReport) -> None:
 def up(
     data_dir: Path | None,
     port: int | None,
+    database: DatabaseUrl | None,
     articles_path: Path,
     gazetteer: Path,
     taxonomy_path: Path | None,
@@ -224,7 +227,7 @@ def up(
     taxonomy = load_taxonomy(taxonomy_path)
     items = projects.read_articles([articles_path])
     predict = projects.make_predictor(gazetteer, taxonomy)
-    info = local.ensure_running(data_dir, port, timeout=timeout, on_progress=say)
+    info = local.ensure_running(data_dir, port, timeout=timeout, on_progress=say, database=database)
     if info.already_running:
         say(f"Label Studio is already running (pid {info.pid})")
     connection = local_connection(data_dir)

@@ -6,8 +6,26 @@ from pathlib import Path
 
 import click
 
+from stancepack.annotate import database as postgres
 from stancepack.annotate import server as local
 from stancepack.errors import ServerError
+
+
+class DatabaseUrlType(click.ParamType):
+    """A PostgreSQL URL without password; the refusal never repeats what was given."""
+
+    name = "URL"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> postgres.DatabaseUrl:
+        if isinstance(value, postgres.DatabaseUrl):
+            return value
+        try:
+            return postgres.parse_database_url(str(value))
+        except ServerError as error:
+            self.fail(str(error), param, ctx)
+
 
 data_dir_option = click.option(
     "--data-dir",
@@ -15,6 +33,16 @@ data_dir_option = click.option(
     default=None,
     help=f"Folder of the server's database, log and credentials "
     f"(default: {local.DEFAULT_DATA_DIR}; env {local.DATA_DIR_ENV}).",
+)
+
+
+database_option = click.option(
+    "--database",
+    type=DatabaseUrlType(),
+    default=None,
+    help=f"Run Label Studio on this PostgreSQL database instead of SQLite: "
+    f"{postgres.URL_FORM}, password in {postgres.PASSWORD_SOURCES} (never in the URL). "
+    "The data folder keeps it for later starts.",
 )
 
 
@@ -26,6 +54,8 @@ def print_login(info: local.ServerInfo) -> None:
     click.echo(f"Label Studio: {info.url}")
     click.echo(f"login:        {info.email}")
     click.echo(f"password:     in {info.credentials_path} (readable by you only)")
+    if info.database is not None:
+        click.echo(f"database:     {info.database}")
 
 
 @click.command()
@@ -36,6 +66,7 @@ def print_login(info: local.ServerInfo) -> None:
     default=None,
     help=f"Port on 127.0.0.1 (default: the port used last time, else {local.DEFAULT_PORT}).",
 )
+@database_option
 @click.option("--background", is_flag=True, help="Start detached, recorded in a pid file.")
 @click.option("--stop", is_flag=True, help="Stop the server recorded in the pid file.")
 @click.option("--status", is_flag=True, help="Tell whether the server runs and answers.")
@@ -49,6 +80,7 @@ def print_login(info: local.ServerInfo) -> None:
 def serve(
     data_dir: Path | None,
     port: int | None,
+    database: postgres.DatabaseUrl | None,
     background: bool,
     stop: bool,
     status: bool,
@@ -59,6 +91,8 @@ def serve(
     The first start creates the database and an admin user with a random password and
     API token, kept in credentials.json in the data folder (readable by you only). The
     token is never printed. Runs in the foreground until Ctrl-C unless --background.
+    With --database the server runs on PostgreSQL; the data folder keeps that database
+    for later starts, --status and --stop.
 
     Example:
 
@@ -66,14 +100,18 @@ def serve(
     """
     if sum((background, stop, status)) > 1:
         raise click.UsageError("use only one of --background, --stop and --status")
+    if database is not None and (stop or status):
+        raise click.UsageError(
+            "--database is for starting a server: --stop and --status use the data folder's"
+        )
     if stop:
         stop_command(data_dir)
     elif status:
         status_command(data_dir)
     elif background:
-        background_command(data_dir, port, timeout)
+        background_command(data_dir, port, timeout, database)
     else:
-        foreground_command(data_dir, port, timeout)
+        foreground_command(data_dir, port, timeout, database)
 
 
 def stop_command(data_dir: Path | None) -> None:
@@ -87,8 +125,9 @@ def stop_command(data_dir: Path | None) -> None:
 
 def status_command(data_dir: Path | None) -> None:
     state = local.server_status(data_dir)
+    on = "" if state.database is None else f", database {state.database}"
     if state.running:
-        click.echo(f"running: {state.url} (pid {state.pid}, data in {state.data_dir})")
+        click.echo(f"running: {state.url} (pid {state.pid}, data in {state.data_dir}{on})")
     elif state.alive:
         click.echo(f"starting or not answering: {state.url} (pid {state.pid})")
     elif state.stale_pid:
@@ -106,9 +145,16 @@ def show_log_tail(error: ServerError) -> None:
         say(f"  | {line}")
 
 
-def background_command(data_dir: Path | None, port: int | None, timeout: float) -> None:
+def background_command(
+    data_dir: Path | None,
+    port: int | None,
+    timeout: float,
+    database: postgres.DatabaseUrl | None = None,
+) -> None:
     try:
-        info = local.ensure_running(data_dir, port, timeout=timeout, on_progress=say)
+        info = local.ensure_running(
+            data_dir, port, timeout=timeout, on_progress=say, database=database
+        )
     except ServerError as error:
         show_log_tail(error)
         raise
@@ -122,10 +168,17 @@ def background_command(data_dir: Path | None, port: int | None, timeout: float) 
     print_login(info)
 
 
-def foreground_command(data_dir: Path | None, port: int | None, timeout: float) -> None:
+def foreground_command(
+    data_dir: Path | None,
+    port: int | None,
+    timeout: float,
+    database: postgres.DatabaseUrl | None = None,
+) -> None:
     try:
         with local.sigterm_interrupts():
-            server = local.start_server(data_dir, port, timeout=timeout, on_progress=say)
+            server = local.start_server(
+                data_dir, port, timeout=timeout, on_progress=say, database=database
+            )
     except ServerError as error:
         show_log_tail(error)
         raise
