@@ -222,9 +222,10 @@ def network_view(discourse: Discourse, top: int = DEFAULT_TOP) -> NetworkView:
     ranked = sorted(whole.nodes, key=lambda n: (-whole.nodes[n]["statements"], n))[:top]
     graph = nx.Graph()
     graph.add_nodes_from((node, whole.nodes[node]) for node in sorted(ranked))
-    graph.add_edges_from(
-        (u, v, data) for u, v, data in sorted(whole.subgraph(ranked).edges(data=True))
-    )
+    # each edge once, its ends in name order, so that the drawing order never depends on
+    # the order edges were found in
+    ends = {(min(u, v), max(u, v)): data for u, v, data in whole.subgraph(ranked).edges(data=True)}
+    graph.add_edges_from((u, v, ends[u, v]) for u, v in sorted(ends))
     layout = nx.spring_layout(graph, seed=LAYOUT_SEED, weight="weight")
     positions = {node: (float(x), float(y)) for node, (x, y) in layout.items()}
     dominant = dominant_stances(discourse)

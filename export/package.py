@@ -66,6 +66,7 @@ FULL = "full"
 STANDOFF = "standoff"
 TEXT_MODES = (FULL, STANDOFF)
 FACTS_FILE = "stancepack.json"
+FIGURES_FOLDER = "figures"
 # The kind of output folder `package` and `rehydrate` write (recorded in its manifest, so
 # that --force replaces only a dataset folder stancepack wrote).
 DATASET_KIND = "dataset"
@@ -111,13 +112,15 @@ class Provenance:
 
 @dataclass(frozen=True)
 class PackageOptions:
-    """Split ratios (train, validation, test), split seed, text mode (full|standoff), and
-    who curated and annotated the data, in the curators' words (for the card)."""
+    """Split ratios (train, validation, test), split seed, text mode (full|standoff), who
+    curated and annotated the data, in the curators' words (for the card), and whether the
+    dataset carries its figures (``figures/``, shown in the card)."""
 
     ratios: tuple[float, float, float] = DEFAULT_RATIOS
     seed: int = DEFAULT_SEED
     text: str = FULL
     curators: str = ""
+    figures: bool = True
 
 
 @dataclass(frozen=True)
@@ -702,11 +705,14 @@ def write_package(
     *,
     on_file_written: FileHook | None = None,
     copy_from: Path | None = None,
+    figures: bool = True,
 ) -> list[str]:
     """Write the package's files into ``folder`` (a staging folder); returns their names.
 
-    ``copy_from``: a package folder whose parquet files for every config but ``articles``
-    are copied byte for byte instead of written (used by ``rehydrate``)."""
+    ``copy_from``: a package folder whose parquet files for every config but ``articles``,
+    and figures, are copied byte for byte instead of written (used by ``rehydrate``).
+    ``figures``: draw the dataset's figures from the files written (listed in the facts,
+    shown in the card)."""
     from stancepack.export.card import render_card
 
     declared = config_columns(taxonomy, text=package.facts["text"] == FULL)
@@ -727,11 +733,36 @@ def write_package(
             if on_file_written is not None:
                 on_file_written(target)
     write_facts(folder / FACTS_FILE, package.facts)
-    (folder / CARD_FILE).write_text(render_card(package.facts, taxonomy), encoding="utf-8")
-    written += [FACTS_FILE, CARD_FILE]
+    facts = package.facts
+    if copy_from is not None:
+        copy_figures(copy_from, folder, facts)
+    elif figures:
+        facts = {**facts, "figures": draw_figures(folder, taxonomy)}
+        write_facts(folder / FACTS_FILE, facts)
+    (folder / CARD_FILE).write_text(render_card(facts, taxonomy), encoding="utf-8")
+    written += [FACTS_FILE, CARD_FILE, *(entry["file"] for entry in facts.get("figures", []))]
     if on_file_written is not None:
         on_file_written(folder / CARD_FILE)
     return sorted(written)
+
+
+def draw_figures(folder: Path, taxonomy: Taxonomy) -> list[dict[str, str]]:
+    """The figures of the dataset in ``folder``, drawn into its ``figures/``: file names
+    (relative to the folder) and the card's sentence for each."""
+    from stancepack.export.figures import write_figures
+
+    drawn = write_figures(folder, folder / FIGURES_FOLDER, taxonomy)
+    return [
+        {"file": figure.path.relative_to(folder).as_posix(), "description": figure.description}
+        for figure in drawn
+    ]
+
+
+def copy_figures(source: Path, folder: Path, facts: dict[str, Any]) -> None:
+    for entry in facts.get("figures", []):
+        target = folder / entry["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / entry["file"], target)
 
 
 def build_and_write(
@@ -750,7 +781,9 @@ def build_and_write(
     with collector_paused():
         package = build_package(tables, taxonomy, provenance, options, validation, seconds)
         clock = time.perf_counter()
-        files = write_package(package, taxonomy, folder, on_file_written=on_file_written)
+        files = write_package(
+            package, taxonomy, folder, on_file_written=on_file_written, figures=options.figures
+        )
         seconds["writing"] = time.perf_counter() - clock
     return files, package.facts, seconds
 

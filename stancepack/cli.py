@@ -29,6 +29,7 @@ COMMANDS = {
     "rehydrate": "stancepack.commands.dataset:rehydrate",
     "network": "stancepack.commands.network:network",
     "plot": "stancepack.commands.network:plot",
+    "gazetteer": "stancepack.commands.gazetteer:gazetteer",
 }
 
 # One-line summaries shown by ``stancepack --help`` without importing the commands.
@@ -45,6 +46,7 @@ SUMMARIES = {
     "rehydrate": "Restore article texts into a standoff dataset.",
     "network": "Write a discourse network (DNA) of a dataset.",
     "plot": "Draw a figure of a dataset.",
+    "gazetteer": "Propose the actors of a corpus as a gazetteer file.",
 }
 
 

@@ -100,6 +100,7 @@ def test_wheel_installs_one_import_package(tmp_path):
     for module in (
         "schema/taxonomy.py",
         "schema/taxonomy.yaml",
+        "annotate/organizations.yaml",
         "annotate/articles.py",
         "export/__init__.py",
         "cli.py",

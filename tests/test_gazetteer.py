@@ -13,7 +13,6 @@ import pycountry
 import pytest
 from click.testing import CliRunner
 
-from stancepack import cli as cli_module
 from stancepack.annotate.articles import ingest
 from stancepack.annotate.base_gazetteer import (
     BASE_GAZETTEER_SOURCE,
@@ -155,13 +154,6 @@ CORPUS = (
     "Talks end\nStarmer said NATO would meet. The SVR said nothing. Prime Minister Keir "
     "Starmer left.",
 )
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`gazetteer` as the command line lists it."""
-    monkeypatch.setitem(cli_module.COMMANDS, "gazetteer", "stancepack.commands.gazetteer:gazetteer")
-    monkeypatch.setitem(cli_module.SUMMARIES, "gazetteer", "Propose the actors of a corpus.")
 
 
 def entries(suggested) -> list[tuple[str, str, list[str], int]]:
@@ -357,15 +349,8 @@ def test_gazetteer_suggest_refuses_an_output_inside_its_articles(tmp_path):
     assert not output.exists()
 
 
-# The command line as `stancepack` runs it (its main(), which turns SIGTERM into an exit),
-# with `gazetteer` listed.
-STANCEPACK = [
-    sys.executable,
-    "-c",
-    "from stancepack import cli; "
-    "cli.COMMANDS['gazetteer'] = 'stancepack.commands.gazetteer:gazetteer'; "
-    "cli.SUMMARIES['gazetteer'] = 'Propose the actors of a corpus.'; cli.main()",
-]
+# The command line as `stancepack` runs it (its main(), which turns SIGTERM into an exit).
+STANCEPACK = [sys.executable, "-m", "stancepack.cli"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

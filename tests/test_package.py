@@ -23,6 +23,7 @@ from stancepack.cli import cli
 from stancepack.errors import PackageError
 from stancepack.export.agreement import measure_agreement
 from stancepack.export.checks import validate_export
+from stancepack.export.figures import KINDS as FIGURE_KINDS
 from stancepack.export.package import PackageOptions, Provenance, package_export, package_tables
 from stancepack.schema.features import CONFIGS, config_features
 from stancepack.schema.taxonomy import load_taxonomy
@@ -339,16 +340,19 @@ def test_packaging_the_same_export_twice_gives_identical_bytes(export, tmp_path)
         )
         assert done.returncode == 0, done.stderr
     one, two = file_bytes(tmp_path / "one"), file_bytes(tmp_path / "two")
-    assert sorted(one) == [
-        "README.md",
-        *[
-            f"{config}/{split}-00000-of-00001.parquet"
-            for config in sorted(CONFIGS)
-            for split in ("test", "train", "validation")
-        ],
-        "stancepack-files.json",
-        "stancepack.json",
-    ]
+    assert sorted(one) == sorted(
+        [
+            "README.md",
+            *(f"figures/{kind}.png" for kind in FIGURE_KINDS),
+            *[
+                f"{config}/{split}-00000-of-00001.parquet"
+                for config in sorted(CONFIGS)
+                for split in ("test", "train", "validation")
+            ],
+            "stancepack-files.json",
+            "stancepack.json",
+        ]
+    )
     assert one == two
 
 

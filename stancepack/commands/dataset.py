@@ -111,6 +111,11 @@ def pull_first(
 )
 @data_dir_option
 @click.option(
+    "--no-figures",
+    is_flag=True,
+    help="Leave out the dataset's figures (figures/, shown in the card).",
+)
+@click.option(
     "--curators",
     default="",
     help="Who curated and annotated the data, for the card (e.g. 'the project maintainers').",
@@ -128,13 +133,15 @@ def package(
     project_ref: str | None,
     url: str | None,
     data_dir: Path | None,
+    no_figures: bool,
     curators: str,
 ) -> None:
     """Package a validated export as a Hugging Face dataset folder.
 
     Validates EXPORT first and refuses it when it has errors (the report is shown;
     warnings are listed and allowed). Writes parquet files per config and split and a
-    dataset card (README.md) that datasets.load_dataset(DIR, CONFIG) reads offline.
+    dataset card (README.md) that datasets.load_dataset(DIR, CONFIG) reads offline, and
+    the dataset's figures (figures/, shown in the card; --no-figures leaves them out).
     Configs: mentions (default), articles, relations, annotations, actors.
 
     Example:
@@ -155,7 +162,9 @@ def package(
         export,
         output,
         taxonomy,
-        PackageOptions(ratios=ratios, seed=seed, text=text_mode, curators=curators),
+        PackageOptions(
+            ratios=ratios, seed=seed, text=text_mode, curators=curators, figures=not no_figures
+        ),
         strict=strict,
         fix_utf16_offsets=fix_utf16_offsets,
         force=force,
