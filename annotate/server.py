@@ -82,6 +82,11 @@ FIXED_SETTINGS = {
 # What Label Studio prints when it falls back to another port instead of failing.
 PORT_FALLBACK_MARK = "is in use."
 MIGRATION_MARK = "Initializing database"
+# What a first start says while Label Studio creates its tables (measured on two cores).
+MIGRATION_NOTE = "first start: creating the database (this takes about half a minute)"
+MIGRATION_NOTE_POSTGRESQL = (
+    "first start: creating the database on PostgreSQL (this takes a minute or two)"
+)
 
 Progress = Callable[[str], None]
 
@@ -482,6 +487,7 @@ class _Startup:
     log_path: Path
     log_start: int
     secrets: tuple[str, ...]
+    migration_note: str = MIGRATION_NOTE
 
 
 def wait_until_ready(startup: _Startup, timeout: float, on_progress: Progress) -> float:
@@ -508,7 +514,7 @@ def wait_until_ready(startup: _Startup, timeout: float, on_progress: Progress) -
                 f"(see {startup.log_path}; allow more time with --timeout)"
             )
         if MIGRATION_MARK in text and not migrating_reported:
-            on_progress("first start: creating the database (this takes about half a minute)")
+            on_progress(startup.migration_note)
             migrating_reported = True
         if time.monotonic() >= next_report:
             on_progress(f"still starting ({elapsed:.0f} s)")
@@ -876,9 +882,9 @@ def _start_unlocked(
         log_path,
     )
     write_pid(directory, process.pid)
-    startup = _Startup(
-        process, credentials.url, log_path, log_start, (credentials.password, credentials.token)
-    )
+    hidden = (credentials.password, credentials.token, os.environ.get("PGPASSWORD", ""))
+    note = MIGRATION_NOTE if database is None else MIGRATION_NOTE_POSTGRESQL
+    startup = _Startup(process, credentials.url, log_path, log_start, hidden, note)
     try:
         seconds = wait_until_ready(startup, timeout, on_progress)
     except BaseException:

@@ -10,7 +10,14 @@ not stop) and the folder removed.
 ``cluster.create_database(role, name)`` makes a login role with a random password and a
 database it owns, and returns a ``PostgresDatabase``: its URL without password (what
 ``stancepack serve --database`` takes) and the environment that gives the password
-(``PGPASSWORD``), or a ``~/.pgpass`` line for it.
+(``PGPASSWORD``), or a ``~/.pgpass`` line for it. ``postgres_database()`` is both at once,
+for a module fixture::
+
+    @pytest.fixture(scope="module")
+    def database():
+        require_postgres()
+        with postgres_database() as created:
+            yield created
 """
 
 from __future__ import annotations
@@ -248,3 +255,11 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
             stop(cluster)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_database(role: str = "stance", name: str = "stance") -> Iterator[PostgresDatabase]:
+    """A database of its own test cluster: pass ``database.url`` to ``--database`` and
+    ``database.environment()`` to the run; the cluster is removed on exit."""
+    with postgres_cluster() as cluster:
+        yield cluster.create_database(role, name)

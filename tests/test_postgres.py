@@ -268,6 +268,7 @@ def test_label_studio_runs_on_postgresql(server, tmp_path):
     database, data_dir = server.database, server.data_dir
     url = f"http://127.0.0.1:{server.port}"
     assert server.outputs[0].count(f"database:     {database.url}\n") == 1
+    assert local.MIGRATION_NOTE_POSTGRESQL in server.outputs[0]
     assert json.loads((data_dir / postgres.RECORD_FILE).read_text()) == {"url": database.url}
     assert stat.S_IMODE((data_dir / postgres.RECORD_FILE).stat().st_mode) == 0o600
     assert not (data_dir / local.DATABASE_FILE).exists()
@@ -326,10 +327,13 @@ def test_another_database_for_the_same_data_dir_is_refused(server):
 @pytest.mark.own_server
 @pytest.mark.postgres
 def test_a_database_holding_another_label_studio_needs_its_data_dir(server, tmp_path):
-    result = server.run(
-        "serve", "--background", "--database", server.database.url,
-        "--data-dir", str(tmp_path / "new"), "--port", str(local.free_port()),
-    )  # fmt: skip
+    try:
+        result = server.run(
+            "serve", "--background", "--database", server.database.url,
+            "--data-dir", str(tmp_path / "new"), "--port", str(local.free_port()),
+        )  # fmt: skip
+    finally:
+        local.stop_server(tmp_path / "new")
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {server.database.url} already holds a Label Studio that {tmp_path / 'new'} "
