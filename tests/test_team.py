@@ -19,10 +19,14 @@ from stancepack import cli as cli_module
 from stancepack.annotate import server as local
 from stancepack.annotate import team
 from stancepack.annotate.labeling_config import build_label_config
+from stancepack.export.adjudicate import adjudicate
+from stancepack.export.curate import plan_curation
+from stancepack.export.package import validate_file
+from stancepack.export.status import find_disputes
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 
-pytestmark = pytest.mark.server
+server = pytest.mark.server
 
 TAXONOMY = load_taxonomy()
 TEAM_COMMANDS = {
@@ -137,6 +141,7 @@ def api(label_studio_url: str, token: str) -> httpx.Client:
 # --- annotators ---------------------------------------------------------------------------
 
 
+@server
 def test_sdk_users_create_makes_an_account_that_cannot_log_in(label_studio):
     """Why accounts are made through the invitation link: the password given to
     ``users.create`` is not kept by Label Studio 1.23 Community."""
@@ -147,6 +152,7 @@ def test_sdk_users_create_makes_an_account_that_cannot_log_in(label_studio):
         team.log_in(label_studio.url, "sdk.made@example.org", password)
 
 
+@server
 def test_annotators_add_makes_members_who_can_log_in(label_studio, tmp_path):
     logins = tmp_path / "logins.json"
     emails = ["add.one@example.org", "Add.Two@Example.org"]
@@ -183,6 +189,7 @@ def test_annotators_add_makes_members_who_can_log_in(label_studio, tmp_path):
     SECRETS.add(merged["add.three@example.org"].password)
 
 
+@server
 def test_annotators_add_writes_the_data_dir_login_file_by_default(label_studio):
     result = run(
         label_studio,
@@ -200,6 +207,7 @@ def test_annotators_add_writes_the_data_dir_login_file_by_default(label_studio):
     SECRETS.update(login.password for login in team.read_logins(path))
 
 
+@server
 def test_annotators_add_refuses_what_is_not_an_email(label_studio, tmp_path):
     logins = tmp_path / "logins.json"
     result = run(
@@ -212,6 +220,7 @@ def test_annotators_add_refuses_what_is_not_an_email(label_studio, tmp_path):
     assert "ok.mail@example.org" not in emails
 
 
+@server
 def test_annotators_add_refuses_a_file_that_is_not_a_login_file(label_studio, tmp_path):
     other = tmp_path / "notes.json"
     other.write_text('{"mine": true}\n')
@@ -225,6 +234,7 @@ def test_annotators_add_refuses_a_file_that_is_not_a_login_file(label_studio, tm
     assert "not.made@example.org" not in emails
 
 
+@server
 def test_annotators_add_refuses_to_replace_a_login_in_the_file(label_studio, tmp_path):
     logins = tmp_path / "logins.json"
     stale = team.Login("stale.entry@example.org", "kept-password", label_studio.url)
@@ -240,6 +250,7 @@ def test_annotators_add_refuses_to_replace_a_login_in_the_file(label_studio, tmp
     assert logins.read_bytes() == before
 
 
+@server
 def test_annotators_list_shows_members_and_their_annotations(label_studio, tmp_path):
     logins = tmp_path / "logins.json"
     assert run(label_studio, "annotators", "add", "lister@example.org", "-o", logins).exit_code == 0
@@ -350,6 +361,7 @@ def annotations_by_task(label_studio, project_id: int) -> dict[int, list[dict]]:
     return {task["id"]: task["annotations"] for task in tasks}
 
 
+@server
 def test_each_task_gets_exactly_two_annotations_from_two_people(label_studio, team_project):
     project = team_project["project"]
     by_task = annotations_by_task(label_studio, project.id)
@@ -367,6 +379,7 @@ def test_each_task_gets_exactly_two_annotations_from_two_people(label_studio, te
 # --- status -------------------------------------------------------------------------------
 
 
+@server
 def test_status_figures_are_what_the_team_did(label_studio, team_project):
     project = team_project["project"]
     client = label_studio.client()
@@ -404,6 +417,7 @@ def test_status_figures_are_what_the_team_did(label_studio, team_project):
     assert "alpha stance:" in text.output
 
 
+@server
 def test_status_of_an_unknown_project_is_one_line(label_studio):
     result = run(label_studio, "status", "--project", "no such project")
     assert result.exit_code == 1
@@ -422,6 +436,7 @@ def ground_truths(label_studio, project_id: int) -> dict[int, list[dict]]:
     }
 
 
+@server
 def test_curate_puts_adjudications_in_once_and_keeps_the_curators_edit(label_studio, team_project):
     project = team_project["project"]
     curator_id = members_of(label_studio)[CURATOR].id
@@ -493,6 +508,7 @@ def test_curate_puts_adjudications_in_once_and_keeps_the_curators_edit(label_stu
     assert figures["tasks_by_annotations"] == {"0": 1, "1": 0, "2": len(PLAN)}
 
 
+@server
 def test_curate_for_an_unknown_curator_is_refused(label_studio, team_project):
     result = run(
         label_studio, "curate", "--project", "team overlap", "--curator", "nobody@example.org"
@@ -507,6 +523,7 @@ def test_curate_for_an_unknown_curator_is_refused(label_studio, team_project):
 # --- secrets ------------------------------------------------------------------------------
 
 
+@server
 def test_no_password_or_token_in_any_output(label_studio):
     """Nothing the commands printed holds a password or token; the server's log holds no
     password and no API token (only the invitation token, in the sign-up requests' URLs)."""
@@ -521,3 +538,116 @@ def test_no_password_or_token_in_any_output(label_studio):
     assert "/user/signup/" in server_log
     for secret in secrets:
         assert secret not in server_log
+
+
+# --- curation and disputes, on export files ------------------------------------------------
+
+ROUND_TRIP_TEXT = "Round trip\n\nFrance answered Germany while Poland waited for troops."
+
+
+def marks_result(text: str, marks: list[tuple], relations: list[tuple] = ()) -> list[dict]:
+    """Result items for (span, stance, roles, name) marks and (from span, to span, label,
+    direction) relations, the region of a span numbered by its place in ``marks``."""
+    result = result_of(text, [(span, stance, roles) for span, stance, roles, _ in marks])
+    regions = {mark[0]: f"r{number}" for number, mark in enumerate(marks)}
+    for (span, _, _, name), region in zip(marks, regions.values(), strict=True):
+        if name:
+            start = text.index(span)
+            value = {"start": start, "end": start + len(span), "text": [name]}
+            result.append(
+                {"id": region, "from_name": fields.ACTOR_NAME, "to_name": fields.TEXT,
+                 "type": "textarea", "value": value}
+            )  # fmt: skip
+    for from_span, to_span, label, direction in relations:
+        result.append(
+            {"type": "relation", "from_id": regions[from_span], "to_id": regions[to_span],
+             "direction": direction, "labels": [label]}
+        )  # fmt: skip
+    return result
+
+
+def annotation_record(number: int, annotation: dict) -> dict:
+    stamp = f"2026-01-0{number}T00:00:00Z"
+    return {
+        "id": number,
+        "completed_by": {"id": 10 + number, "email": f"u{number}@example.org"},
+        "was_cancelled": False,
+        "ground_truth": False,
+        "lead_time": 1.0,
+        "created_at": stamp,
+        "updated_at": stamp,
+        **annotation,
+    }
+
+
+def export_file(path: Path, annotations: list[dict]) -> Path:
+    task = {
+        "id": 1,
+        "data": {**task_data("round"), fields.TEXT: ROUND_TRIP_TEXT},
+        "annotations": [annotation_record(n, a) for n, a in enumerate(annotations, 1)],
+        "predictions": [],
+    }
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    return path
+
+
+def tables_of(path: Path):
+    report, _ = validate_file(path, TAXONOMY)
+    assert report.ok, [issue.reason for issue in report.issues]
+    return report.whole_tables()
+
+
+def layer(tables) -> tuple[list, list]:
+    """The adjudicated mentions and relations, without the columns that say how."""
+    adjudicated = adjudicate(tables, TAXONOMY)
+    mention_keys = ("mention_id", "start", "end", "text", "actor_type", "actor_name", "stance")
+    relation_keys = ("from_mention_id", "to_mention_id", "label", "direction")
+    columns = [adjudicated.mentions[key] for key in mention_keys]
+    roles = [tuple(value) for value in adjudicated.mentions["roles"]]
+    mentions = sorted(zip(*columns, roles, strict=True))
+    relations = sorted(zip(*(adjudicated.relations[key] for key in relation_keys), strict=True))
+    return mentions, relations
+
+
+def test_a_curation_holds_exactly_what_package_publishes_for_the_task(tmp_path):
+    voters = [
+        {"result": marks_result(
+            ROUND_TRIP_TEXT,
+            [("France", "support", ("training",), "France"), ("Germany", "oppose", (), "")],
+            [("France", "Germany", "responds_to", "right"),
+             ("Germany", "France", "same_as", "bi")])},
+        {"result": marks_result(
+            ROUND_TRIP_TEXT,
+            [("France", "support", ("training", "demining"), "France"),
+             ("Germany", "open", (), "")],
+            [("Germany", "France", "responds_to", "left")])},
+        {"result": marks_result(
+            ROUND_TRIP_TEXT,
+            [("France", "oppose", ("training",), ""), ("Germany", "oppose", (), ""),
+             ("Poland", "neutral", (), "")],
+            [("France", "Germany", "same_as", "bi")])},
+    ]  # fmt: skip
+    tables = tables_of(export_file(tmp_path / "voters.json", voters))
+    results, ties, already, agreed = plan_curation(tables, TAXONOMY)
+    assert sorted(results) == ["1"] and ties == [] and already == [] and agreed == 0
+    curation = {"result": results["1"], "ground_truth": True}
+    curated = tables_of(export_file(tmp_path / "curated.json", [*voters, curation]))
+    assert set(adjudicate(curated, TAXONOMY).mentions["adjudication"]) == {"ground_truth"}
+    before, after = layer(tables), layer(curated)
+    assert after == before
+    assert len(before[0]) == 2 and [relation[2:] for relation in before[1]] == [
+        ("responds_to", "right"),
+        ("same_as", "bi"),
+    ]
+
+
+def test_disputes_leave_out_ground_truth_and_count_a_missing_stance(tmp_path):
+    france = [("France", "support", (), "")]
+    marked = result_of(ROUND_TRIP_TEXT, [("France", "support", ())])
+    no_stance = [item for item in marked if item["from_name"] != fields.STANCE]
+    agreeing = [{"result": marks_result(ROUND_TRIP_TEXT, france)}] * 2
+    with_truth = [*agreeing, {"result": no_stance, "ground_truth": True}]
+    assert find_disputes(tables_of(export_file(tmp_path / "truth.json", with_truth))) == []
+    missing = [agreeing[0], {"result": no_stance}]
+    disputes = find_disputes(tables_of(export_file(tmp_path / "missing.json", missing)))
+    assert [(d.task_id, d.kinds) for d in disputes] == [("1", ["stance"])]

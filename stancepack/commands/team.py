@@ -53,7 +53,7 @@ def add(
 
     Example:
 
-        stancepack annotators add ana@example.org ben@example.org -o team-logins.json
+        stancepack annotators add ana@example.org ben@example.org -o team.json
     """
     from stancepack.annotate import server as local
     from stancepack.annotate.client import connect, resolve_connection
