@@ -39,8 +39,6 @@ ARTICLE_COLUMNS = ("article_id", "source", "published")
 NO_CODE = -1  # a null label (no stance)
 
 
-
-
 # --- Reading a dataset ---------------------------------------------------------------------
 
 

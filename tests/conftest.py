@@ -32,9 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "own_server: starts Label Studio servers of its own; runs before the shared server",
     )
-    config.addinivalue_line(
-        "markers", "postgres: starts a real PostgreSQL 15 cluster (Debian's binaries)"
-    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
