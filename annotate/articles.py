@@ -1,4 +1,12 @@
-"""Article ingestion: plain-text news articles to clean, identified records.
+"""Article ingestion: news articles in any supported format to clean, identified records.
+
+Formats, by file name: ``.txt`` articles (the first non-empty line is the title), saved
+pages (``.html``, ``.htm``), and corpora of one article a row, ``.csv`` and ``.jsonl``
+(read by ``stancepack.annotate.corpus``). Folders are searched for ``.txt`` articles
+and saved pages; corpora are read only when named, and a file named ``manifest.csv`` is
+always a manifest, never a corpus. A ``.jsonl`` table written by ``articles ingest``
+(records with ``article_id`` and ``text_sha256``) is read as written: its ids and story
+ids are kept, and a new article near-duplicating one of its records joins that story.
 
 The text an annotator sees is fixed here, once: layout noise removed, newlines normalised,
 Unicode NFC, control characters removed. Every offset in every later annotation counts
@@ -29,11 +37,20 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from stancepack.annotate.corpus import (
+    NO_PAGE_TEXT,
+    Entry,
+    json_objects,
+    parse_column_map,
+    read_csv,
+    read_html_page,
+    read_json_lines,
+)
 from stancepack.errors import ArticleError
 from stancepack.filereader import kind_of, read_regular_file
 from stancepack.terminal import CONTROL_CHARACTERS
@@ -42,6 +59,14 @@ MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source", "url", "published", "language")
 OPTIONAL_MANIFEST_COLUMNS = ("article_id",)
 ARTICLE_SUFFIX = ".txt"
+PAGE_SUFFIXES = (".html", ".htm")
+CSV_SUFFIX = ".csv"
+JSONL_SUFFIX = ".jsonl"
+FORMATS_RULE = "articles are .txt, .html, .htm, .csv or .jsonl files, or folders of them"
+# A browser saves a page's images and scripts in a folder named after it ("page_files").
+PAGE_ASSETS_SUFFIX = "_files"
+# Fields that mark a JSON Lines file as a table written by ``articles ingest``.
+TABLE_FIELDS = ("article_id", "text_sha256")
 ID_HEX_DIGITS = 16
 # Ids given in a manifest become parts of file names and URLs downstream.
 MANIFEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -117,6 +142,25 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)  # entries skipped, and why
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How articles are read: the manifest's rows, the text encoding, the column map."""
+
+    rows: dict[str, ManifestRow] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceArticles:
+    """The articles of one file; ``as_written`` for a table written by ``articles ingest``,
+    whose ids and story ids are kept."""
+
+    articles: list[Article]
+    warnings: list[str] = field(default_factory=list)
+    as_written: bool = False
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -173,15 +217,18 @@ def decode_article(path: Path, data: bytes, encoding: str) -> str:
 
 
 def find_article_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """The .txt files named, and those inside named folders (sorted, each once), with a
-    warning for every entry of those folders that was skipped."""
+    """The files named, and the .txt articles and saved pages inside named folders (sorted,
+    each once), with a warning for every entry of those folders that was skipped."""
     files: list[Path] = []
     warnings: list[str] = []
     for path in map(Path, paths):
         if path.is_dir():
             found = _articles_in_folder(path, warnings)
             if not found:
-                raise ArticleError(f"{path}: folder has no {ARTICLE_SUFFIX} articles")
+                raise ArticleError(
+                    f"{path}: folder has no {ARTICLE_SUFFIX} articles or saved "
+                    f"{'/'.join(PAGE_SUFFIXES)} pages"
+                )
             files.extend(found)
         elif os.path.lexists(path):
             files.append(path)  # read_article says why it cannot be read, if it cannot
@@ -191,8 +238,8 @@ def find_article_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[st
 
 
 def _articles_in_folder(folder: Path, warnings: list[str]) -> list[Path]:
-    """The articles anywhere under ``folder``, sorted; symbolic links to folders are not
-    followed."""
+    """The articles anywhere under ``folder``, sorted; symbolic links to folders and the
+    asset folders of saved pages are not followed."""
     found: list[Path] = []
     pending = [folder]
     while pending:
@@ -205,13 +252,25 @@ def _articles_in_folder(folder: Path, warnings: list[str]) -> list[Path]:
                 raise ArticleError(f"{folder}: cannot be read ({problem.strerror})") from None
             warnings.append(f"{current}: folder cannot be read ({problem.strerror}); skipped")
             continue
+        names = {entry.name for entry in entries}
         for entry in entries:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
-                pending.append(path)
+                if not _is_page_assets(entry.name, names):
+                    pending.append(path)
             elif _is_article_entry(path, warnings):
                 found.append(path)
     return sorted(found)
+
+
+def _is_page_assets(name: str, names: set[str]) -> bool:
+    """Whether a folder is the assets folder a browser saved beside a page."""
+    page = name.removesuffix(PAGE_ASSETS_SUFFIX)
+    return page != name and any(page + suffix in names for suffix in PAGE_SUFFIXES)
+
+
+def _is_article_name(name: str) -> bool:
+    return name.endswith(ARTICLE_SUFFIX) or Path(name).suffix.lower() in PAGE_SUFFIXES
 
 
 def _is_article_entry(path: Path, warnings: list[str]) -> bool:
@@ -220,11 +279,11 @@ def _is_article_entry(path: Path, warnings: list[str]) -> bool:
     try:
         mode = path.stat().st_mode
     except OSError:  # a broken link: an article if named like one, and reading it fails
-        return path.name.endswith(ARTICLE_SUFFIX)
+        return _is_article_name(path.name)
     if stat.S_ISDIR(mode):
         warnings.append(f"{path}: symbolic link to a folder, not followed; skipped")
         return False
-    if not path.name.endswith(ARTICLE_SUFFIX):
+    if not _is_article_name(path.name):
         return False
     if not stat.S_ISREG(mode):
         warnings.append(f"{path}: not a regular file ({kind_of(mode)}); skipped")
@@ -313,39 +372,128 @@ def _manifest_for(paths: Sequence[str | Path], manifest: Path | None) -> Path | 
     return candidates[0] if len(candidates) == 1 else None
 
 
-def read_article(path: Path, row: ManifestRow, encoding: str = "utf-8") -> Article:
-    data = read_regular_file(path, ArticleError, "article")
-    text = clean_text(decode_article(path, data, encoding))
+def article_of(entry: Entry, row: ManifestRow | None = None) -> Article:
+    """An article from what a file gives: its text normalised by ``clean_text``, the id
+    from its hash (or the manifest's id), the title given or else the first line; the
+    manifest's non-empty values win over the file's own."""
+    row = row or ManifestRow()
+    text = clean_text(entry.text)
     if not text:
-        raise ArticleError(f"{path}: no article text left after removing layout noise")
+        raise ArticleError(f"{entry.where}: no article text left after removing layout noise")
     article_id = row.article_id or article_id_of(text)
     return Article(
         article_id=article_id,
         story_id=article_id,
-        file=path.name,
-        source=row.source,
-        url=row.url,
-        published=row.published,
-        language=row.language,
-        title=title_of(text),
+        file=entry.file,
+        source=row.source or entry.source,
+        url=row.url or entry.url,
+        published=row.published or entry.published,
+        language=row.language or entry.language,
+        title=" ".join(clean_text(entry.title).split()) or title_of(text),
         text=text,
-        raw_sha256=sha256_hex(data),
+        raw_sha256=entry.raw_sha256,
         text_sha256=sha256_hex(text.encode("utf-8")),
     )
 
 
+def read_article(path: Path, row: ManifestRow, encoding: str = "utf-8") -> Article:
+    """One .txt article; its first non-empty line is the title."""
+    data = read_regular_file(path, ArticleError, "article")
+    text = decode_article(path, data, encoding)
+    return article_of(
+        Entry(file=path.name, where=str(path), text=text, raw_sha256=sha256_hex(data)), row
+    )
+
+
+def _read_text_file(path: Path, options: ReadOptions) -> SourceArticles:
+    row = options.rows.get(path.name, ManifestRow())
+    return SourceArticles([read_article(path, row, options.encoding)])
+
+
+def _read_page(path: Path, options: ReadOptions) -> SourceArticles:
+    """A saved page; the text the extractor finds must hold more than layout noise."""
+    entry = read_html_page(path, read_regular_file(path, ArticleError, "page"))
+    if not clean_text(entry.text):
+        raise ArticleError(f"{path}: {NO_PAGE_TEXT}")
+    return SourceArticles([article_of(entry, options.rows.get(path.name))])
+
+
+def _read_csv_corpus(path: Path, options: ReadOptions) -> SourceArticles:
+    if path.name == MANIFEST_NAME:
+        raise ArticleError(
+            f"{path}: a manifest, not a corpus: give the folder of its articles, or "
+            f"--manifest {path}"
+        )
+    text = decode_article(path, read_regular_file(path, ArticleError, "corpus"), options.encoding)
+    read = read_csv(path, text, options.columns)
+    return SourceArticles([article_of(entry) for entry in read.entries], read.warnings)
+
+
+def _read_jsonl_file(path: Path, options: ReadOptions) -> SourceArticles:
+    """A JSON Lines corpus, or a table written by ``articles ingest`` (read as written)."""
+    text = decode_article(path, read_regular_file(path, ArticleError, "corpus"), options.encoding)
+    objects = list(json_objects(path, text))
+    if objects and all(name in objects[0][1] for name in TABLE_FIELDS):
+        return SourceArticles(_table_articles(path, objects), as_written=True)
+    read = read_json_lines(path, objects, options.columns)
+    return SourceArticles([article_of(entry) for entry in read.entries], read.warnings)
+
+
+def _table_articles(path: Path, objects: list[tuple[int, dict[str, Any]]]) -> list[Article]:
+    articles = []
+    for number, record in objects:
+        try:
+            articles.append(Article(**record))
+        except TypeError as error:
+            raise ArticleError(f"{path}: line {number}: not an article record ({error})") from None
+    return articles
+
+
+SOURCE_READERS = {
+    ARTICLE_SUFFIX: _read_text_file,
+    **dict.fromkeys(PAGE_SUFFIXES, _read_page),
+    CSV_SUFFIX: _read_csv_corpus,
+    JSONL_SUFFIX: _read_jsonl_file,
+}
+
+
+def read_source(path: Path, options: ReadOptions) -> SourceArticles:
+    """The articles of one file, read by the reader of its format (its name's suffix)."""
+    suffix = path.suffix.lower()
+    reader = SOURCE_READERS.get(suffix)
+    if reader is None:
+        raise ArticleError(f"{path}: unknown format {suffix or '(no extension)'}; {FORMATS_RULE}")
+    return reader(path, options)
+
+
 def ingest(
-    paths: Sequence[str | Path], manifest: str | Path | None = None, encoding: str = "utf-8"
+    paths: Sequence[str | Path],
+    manifest: str | Path | None = None,
+    encoding: str = "utf-8",
+    columns: dict[str, str] | Sequence[str] | None = None,
 ) -> IngestReport:
-    """Read articles, drop exact duplicates, group near-duplicates into stories."""
+    """Read articles of every format, drop exact duplicates, group near-duplicates into
+    stories. ``columns`` maps fields to the column names of CSV and JSON Lines corpora
+    (``{"text": "body"}`` or ``["text=body"]``)."""
+    column_map = parse_column_map(columns) if isinstance(columns, Sequence) else columns or {}
+    parse_column_map([f"{name}={column}" for name, column in column_map.items()])
     files, warnings = find_article_files(paths)
     manifest_path = _manifest_for(paths, Path(manifest) if manifest else None)
     rows = read_manifest(manifest_path) if manifest_path else {}
     _check_manifest_files(manifest_path, rows, files)
-    articles = [read_article(path, rows.get(path.name, ManifestRow()), encoding) for path in files]
+    options = ReadOptions(rows=rows, encoding=encoding, columns=column_map)
+    articles: list[Article] = []
+    as_written: set[int] = set()
+    for path in files:
+        source = read_source(path, options)
+        articles.extend(source.articles)
+        warnings.extend(source.warnings)
+        if source.as_written:
+            as_written.update(map(id, source.articles))
     kept, exact = _drop_exact_duplicates(articles)
     _check_unique_ids(kept)
-    clustered, near = assign_story_ids(kept)
+    written = {index for index, article in enumerate(kept) if id(article) in as_written}
+    clustered, near = assign_story_ids(kept, written=written)
     return IngestReport(
         articles=clustered, exact_duplicates=exact, near_duplicates=near, warnings=warnings
     )
@@ -354,7 +502,7 @@ def ingest(
 def _check_manifest_files(
     manifest: Path | None, rows: dict[str, ManifestRow], files: list[Path]
 ) -> None:
-    names = {path.name for path in files}
+    names = {path.name for path in files if _is_article_name(path.name)}
     missing = sorted(name for name in rows if name not in names)
     if missing:
         raise ArticleError(f"{manifest}: names {missing[0]}, which is not among the articles read")
@@ -409,10 +557,15 @@ def candidate_pairs(
 
 
 def assign_story_ids(
-    articles: list[Article], threshold: float = NEAR_DUPLICATE_JACCARD
+    articles: list[Article],
+    threshold: float = NEAR_DUPLICATE_JACCARD,
+    written: Collection[int] = (),
 ) -> tuple[list[Article], list[tuple[str, str, float]]]:
     """Near-duplicates (word-shingle Jaccard >= threshold) share the story_id of the
-    first article of their cluster, so a story never straddles two dataset splits."""
+    first article of their cluster, so a story never straddles two dataset splits.
+
+    The articles at the ``written`` indices (read from a table ``articles ingest`` wrote)
+    keep their story ids, and a cluster holding one takes the story id of the first."""
     sets = [shingles(article.text) for article in articles]
     parent = list(range(len(articles)))
 
@@ -429,11 +582,26 @@ def assign_story_ids(
             pairs.append((articles[i].file, articles[j].file, round(similarity, 3)))
             first, second = sorted((root(i), root(j)))
             parent[second] = first
+    stories = _story_of_clusters(articles, [root(index) for index in range(len(articles))], written)
     clustered = [
-        replace(article, story_id=articles[root(index)].article_id)
+        article if index in written else replace(article, story_id=stories[root(index)])
         for index, article in enumerate(articles)
     ]
     return clustered, pairs
+
+
+def _story_of_clusters(
+    articles: list[Article], roots: list[int], written: Collection[int]
+) -> dict[int, str]:
+    """Cluster root -> story id: that of the cluster's first written article, else the
+    root article's id."""
+    stories: dict[int, str] = {}
+    for index, root in enumerate(roots):
+        if index in written and root not in stories:
+            stories[root] = articles[index].story_id
+    for root in roots:
+        stories.setdefault(root, articles[root].article_id)
+    return stories
 
 
 def validate_articles(articles: list[Article]) -> None:

@@ -164,7 +164,9 @@ def test_binary_file(tmp_path):
 
 def test_folder_without_articles(tmp_path):
     folder = _folder(tmp_path, {"notes.md": b"# not an article"})
-    _fails(tmp_path, [str(folder)], f"{folder}: folder has no .txt articles")
+    _fails(
+        tmp_path, [str(folder)], f"{folder}: folder has no .txt articles or saved .html/.htm pages"
+    )
 
 
 def test_manifest_naming_a_missing_file(tmp_path):
