@@ -3,7 +3,8 @@
 A ``FormMatcher`` holds an Aho-Corasick automaton (``pyahocorasick``) of the forms, each
 with a value (the actor it names, or what a rule needs to know about it). Matching is
 exact: texts and forms are folded by the caller beforehand (see ``gazetteer.fold``), so
-case is kept and offsets in the folded text are offsets in the original text.
+case is kept and offsets in the folded text are offsets in the original text. Characters
+given as ``joiners`` (e.g. "-") also count as part of a word at a form's edges.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Occurrence(NamedTuple, Generic[Value]):
 class FormMatcher(Generic[Value]):
     """Whole-word occurrences of the forms of ``forms`` (form -> value) in a text."""
 
-    def __init__(self, forms: Mapping[str, Value]):
+    def __init__(self, forms: Mapping[str, Value], joiners: str = ""):
+        self._joiners = joiners
         self._automaton = ahocorasick.Automaton()
         for form, value in forms.items():
             if form:
@@ -44,17 +46,18 @@ class FormMatcher(Generic[Value]):
         found = []
         for last, (length, value) in self._automaton.iter(text):
             start, end = last + 1 - length, last + 1
-            if whole_word_at(text, start, end):
+            if whole_word_at(text, start, end, self._joiners):
                 found.append(Occurrence(start, end, value))
         return found
 
 
-def whole_word_at(text: str, start: int, end: int) -> bool:
-    """True when ``text[start:end]`` is not part of a longer word."""
+def whole_word_at(text: str, start: int, end: int, joiners: str = "") -> bool:
+    """True when ``text[start:end]`` is not part of a longer word (a character of
+    ``joiners`` next to it counts as part of the word)."""
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not _is_word_character(before) and not _is_word_character(after)
+    return not _is_word_character(before, joiners) and not _is_word_character(after, joiners)
 
 
-def _is_word_character(character: str) -> bool:
-    return character.isalnum() or character == "_"
+def _is_word_character(character: str, joiners: str = "") -> bool:
+    return character.isalnum() or character == "_" or character in joiners

@@ -9,8 +9,13 @@ It proposes, as Label Studio prediction results (never stances, never relations)
   Margarita Robles", "Kremlin spokesman Dmitry Peskov");
 - unnamed officials ("Slovakia's prime minister", "A NATO official") as people without a
   name, and "the Italian government" as the country;
-- proposed roles from role keywords ("demining", "instructors", "front line", ...) in
-  the same sentence as the actor they are said of (see ``attach_roles``).
+- proposed roles from the keywords the taxonomy's roles declare ("demining",
+  "instructors", "front line", ...) in the same sentence as the actor they are said of
+  (see ``attach_roles``); none when no role declares keywords.
+
+The language lists (title heads, office titles, unnamed officials, negation cues, ...)
+are packaged data (``rules_en.yaml``, see ``annotate.rules``), which a taxonomy can
+extend.
 
 A country named only as a place ("troops to Ukraine", "held in Paris"), a country or
 organisation used as a modifier ("NATO troops", "US-led") and a name standing alone on
@@ -32,6 +37,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.annotate.matcher import FormMatcher, Occurrence
+from stancepack.annotate.rules import RoleKeyword, Rules, lower, packaged_lists, rules_for
 from stancepack.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
 from stancepack.schema.taxonomy import Taxonomy
@@ -48,152 +54,15 @@ GOVERNMENT_RULE_TYPE = "country"
 # Gazetteer types that can stand for a place or a modifier rather than an actor.
 PLACE_TYPES = ("country",)
 MODIFIER_TYPES = ("country", "organization")
-
-# Title heads that precede a person's name. Capitalised words before a head are part of
-# the title ("Italian Deputy Prime Minister", "Kremlin spokesman").
-TITLE_HEADS = (
-    "Prime Minister",
-    "President",
-    "Vice President",
-    "Chancellor",
-    "Minister",
-    "Secretary",
-    "Secretary General",
-    "Secretary-General",
-    "General",
-    "Admiral",
-    "Ambassador",
-    "Commissioner",
-    "Senator",
-    "Governor",
-    "Mayor",
-    "King",
-    "Queen",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "envoy",
-    "ambassador",
-)
-# Lower-case office titles after a possessive country ("Slovakia's prime minister").
-OFFICE_TITLES = (
-    "deputy prime minister",
-    "prime minister",
-    "foreign minister",
-    "defense minister",
-    "defence minister",
-    "army chief of staff",
-    "chief of staff",
-    "president",
-    "chancellor",
-    "minister",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "ambassador",
-    "envoy",
-)
-# After "a"/"an" and a country or organisation: an unnamed official ("A NATO official").
-UNNAMED_OFFICIALS = ("official", "source", "diplomat", "spokesman", "spokeswoman", "spokesperson")
-GOVERNMENT_WORDS = ("government",)
-# Words that are never part of a title or a name.
-FUNCTION_WORDS = (
-    "A",
-    "An",
-    "And",
-    "As",
-    "At",
-    "But",
-    "By",
-    "For",
-    "From",
-    "In",
-    "Of",
-    "On",
-    "Or",
-    "The",
-    "Then",
-    "This",
-    "That",
-    "To",
-    "When",
-    "While",
-    "With",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-NAME_PARTICLES = ("al", "bin", "da", "de", "del", "der", "di", "du", "la", "van", "von")
 MAX_TITLE_MODIFIERS = 3
 MAX_NAME_WORDS = 4
-# A country after one of these words is a place ("to Ukraine", "in Paris").
-PLACE_PREPOSITIONS = ("across", "against", "at", "for", "in", "inside", "into", "on", "onto", "to")
-DETERMINERS = ("the",)
-# A country or organisation followed by one of these words is a modifier ("NATO troops").
-MODIFIED_NOUNS = (
-    "aid",
-    "colleagues",
-    "envoy",
-    "forces",
-    "personnel",
-    "soldiers",
-    "troop",
-    "troops",
-)
-# A sentence that opens with a pronoun has its speaker in an earlier sentence: roles said
-# there go to the last person mentioned outside quotes before it ("he", "she"), or to
-# nobody (other pronouns).
-PRONOUNS = ("He", "She", "They", "We", "I", "It")
-PERSONAL_PRONOUNS = ("He", "She")
-
-# Role keywords: (pattern, role, strong). A weak keyword counts only in a sentence that
-# speaks of a deployment (DEPLOYMENT_CUES): "air defence" alone may be equipment.
-ROLE_KEYWORDS = (
-    (r"de-?mining", "demining", True),
-    (r"mine[- ]clear(?:ing|ance)", "demining", True),
-    (r"clear(?:ing)? mines", "demining", True),
-    (r"cyber[\w-]*", "cyber", False),
-    (r"(?:weapons?|arms|ammunition) (?:production|manufacturing)", "weapons_production", True),
-    (r"produc(?:e|ing) (?:weapons|arms|ammunition)", "weapons_production", True),
-    (r"training missions?", "training", True),
-    (r"train(?:ing)? (?:Ukrainian )?(?:troops|soldiers|forces)", "training", True),
-    (r"(?:military )?instructors", "training", True),
-    (r"training|exercises", "training", False),
-    (r"air[- ]defen[cs]es?", "air_defense", False),
-    (r"defensive systems", "air_defense", False),
-    (r"secur(?:e|ing) neighbou?ring countries", "border_security", True),
-    (r"borders?", "border_security", False),
-    (r"logistics?|in the rear|free up Ukrainian troops", "logistics", False),
-    (r"front[- ]lines?", "combat", False),
-    (r"combat (?:roles?|troops|operations|missions|duties)|in combat", "combat", False),
-    (r"to fight|fighting|battles?", "combat", False),
-    (r"non-combat (?:roles?|troops|tasks|duties)", "other", True),
-)
-DEPLOYMENT_CUES = (
-    r"troops?|soldiers|personnel|forces|deploy\w*|missions?|military presence"
-    r"|boots on the ground"
-)
-NEGATION_CUES = r"not|no|never|without|nor|neither|\w+n[’']t"
-NEGATION_RESETS = r"but|however|while|whereas|although|though"
+# The packaged language lists (``rules_en.yaml``) that other modules read as they are.
+TITLE_HEADS = packaged_lists()["title_heads"]
+FUNCTION_WORDS = packaged_lists()["function_words"]
+NAME_PARTICLES = packaged_lists()["name_particles"]
 
 
-def rule_tables() -> dict[str, Any]:
+def rule_tables(rules: Rules) -> dict[str, Any]:
     """Every table the rules use, as plain data (hashed into the model version)."""
     return {
         "revision": RULES_REVISION,
@@ -201,42 +70,16 @@ def rule_tables() -> dict[str, Any]:
         "government_rule_type": GOVERNMENT_RULE_TYPE,
         "place_types": PLACE_TYPES,
         "modifier_types": MODIFIER_TYPES,
-        "title_heads": TITLE_HEADS,
-        "office_titles": OFFICE_TITLES,
-        "unnamed_officials": UNNAMED_OFFICIALS,
-        "government_words": GOVERNMENT_WORDS,
-        "function_words": FUNCTION_WORDS,
-        "name_particles": NAME_PARTICLES,
         "max_title_modifiers": MAX_TITLE_MODIFIERS,
         "max_name_words": MAX_NAME_WORDS,
-        "place_prepositions": PLACE_PREPOSITIONS,
-        "determiners": DETERMINERS,
-        "modified_nouns": MODIFIED_NOUNS,
-        "pronouns": PRONOUNS,
-        "personal_pronouns": PERSONAL_PRONOUNS,
-        "role_keywords": ROLE_KEYWORDS,
-        "deployment_cues": DEPLOYMENT_CUES,
-        "negation_cues": NEGATION_CUES,
-        "negation_resets": NEGATION_RESETS,
         "folded_punctuation": FOLDED_PUNCTUATION,
+        **rules.tables(),
     }
 
 
 # --- matching helpers --------------------------------------------------------------------
 
-
-def _alternation(words: Iterable[str]) -> str:
-    """A regex alternation of literal words, longest first."""
-    return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
-# What the rules look for around a gazetteer form (the forms themselves are found in one
-# pass, see ``FormMatcher``).
-TITLE_HEAD = FormMatcher(dict.fromkeys(TITLE_HEADS))
-OFFICE_AFTER = re.compile(rf"'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)")
 ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
-UNNAMED_AFTER = re.compile(rf" (?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)")
-GOVERNMENT_AFTER = re.compile(rf" (?:{_alternation(GOVERNMENT_WORDS)})(?!\w)")
 Payload = TypeVar("Payload")
 
 
@@ -322,6 +165,7 @@ class Preannotator:
         self.gazetteer = gazetteer
         self.taxonomy = taxonomy
         _check_against_taxonomy(gazetteer, taxonomy)
+        self.rules = rules_for(taxonomy)
         self._matcher = FormMatcher(form_uses(gazetteer))
         people = [a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE]
         self._people = {fold(form): a for a in people for form in a.surface_forms}
@@ -329,13 +173,13 @@ class Preannotator:
     @property
     def model_version(self) -> str:
         """``stancepack-rules-<hash>``: the hash covers the gazetteer and the rule tables."""
-        content = {"gazetteer": self.gazetteer.content(), "rules": rule_tables()}
+        content = {"gazetteer": self.gazetteer.content(), "rules": rule_tables(self.rules)}
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return f"{MODEL_NAME}-{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
-        return attach_roles(text, self.mentions(text), self.taxonomy)
+        return attach_roles(text, self.mentions(text), self.taxonomy, self.rules)
 
     def mentions(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` without roles, in text order."""
@@ -374,20 +218,20 @@ class Preannotator:
             actor = use.actor
             if actor is None:
                 continue
-            if actor.type in PLACE_TYPES and _is_place(folded, start):
+            if actor.type in PLACE_TYPES and _is_place(self.rules, folded, start):
                 continue
-            if actor.type in MODIFIER_TYPES and _is_modifier(folded, end):
+            if actor.type in MODIFIER_TYPES and _is_modifier(self.rules, folded, end):
                 continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
     def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
-        found = TITLE_HEAD.occurrences(folded)
+        found = self.rules.title_heads.occurrences(folded)
         candidates = [Candidate(start, end - start, end, None) for start, end, _ in found]
         for head_start, head_end, _ in leftmost_longest(candidates):
             person = self._person_after(text, folded, head_end)
             if person is not None:
                 end, name, actor = person
-                start = _title_start(folded, head_start)
+                start = _title_start(self.rules, folded, head_start)
                 yield Span(start, end, PERSON_RULE_TYPE, name, "title", actor)
 
     def _unnamed_officials(
@@ -395,7 +239,8 @@ class Preannotator:
     ) -> Iterator[Span]:
         """ "Slovakia's prime minister", "A NATO official": people without a name (or with
         the name that follows: "France's foreign minister Stéphane Séjourné")."""
-        for start, end in (*_offices(folded, found), *_unnamed(folded, found)):
+        offices = _offices(self.rules, folded, found)
+        for start, end in (*offices, *_unnamed(self.rules, folded, found)):
             person = self._person_after(text, folded, end)
             if person is None:
                 yield Span(start, end, PERSON_RULE_TYPE, "", "unnamed")
@@ -412,7 +257,7 @@ class Preannotator:
         start = _skip_spaces(folded, position)
         if start == position:
             return None
-        ends = list(_name_words(folded, start))
+        ends = list(_name_words(self.rules, folded, start))
         if not ends or (len(ends) == 1 and folded[start : ends[0]] not in self._people):
             return None
         end = ends[-1]
@@ -423,7 +268,7 @@ class Preannotator:
         """ "the Italian government", "the France government": the country."""
         candidates = []
         for start, end, use in found:
-            after = GOVERNMENT_AFTER.match(folded, end) if use.country else None
+            after = self.rules.government_after.match(folded, end) if use.country else None
             if after is not None:
                 candidates.append(Candidate(start, end - start, after.end(), use.country))
         for start, end, country in leftmost_longest(candidates):
@@ -479,17 +324,21 @@ def leftmost_longest(candidates: list[Candidate[Payload]]) -> Iterator[tuple[int
             yield candidate.start, end, candidate.payload
 
 
-def _offices(folded: str, found: list[Occurrence[FormUse]]) -> Iterator[tuple[int, int]]:
+def _offices(
+    rules: Rules, folded: str, found: list[Occurrence[FormUse]]
+) -> Iterator[tuple[int, int]]:
     """(start, end) of "Slovakia's prime minister": a country's name, "'s", an office."""
     candidates = []
     for start, end, use in found:
-        after = OFFICE_AFTER.match(folded, end) if use.possessor else None
+        after = rules.office_after.match(folded, end) if use.possessor else None
         if after is not None:
             candidates.append(Candidate(start, end - start, after.end(), None))
     return ((start, end) for start, end, _ in leftmost_longest(candidates))
 
 
-def _unnamed(folded: str, found: list[Occurrence[FormUse]]) -> Iterator[tuple[int, int]]:
+def _unnamed(
+    rules: Rules, folded: str, found: list[Occurrence[FormUse]]
+) -> Iterator[tuple[int, int]]:
     """(start, end) of "A NATO official": "a" or "an", a country or organisation (or its
     demonym), an unnamed official."""
     candidates = []
@@ -497,7 +346,7 @@ def _unnamed(folded: str, found: list[Occurrence[FormUse]]) -> Iterator[tuple[in
         if not use.body:
             continue
         article = ARTICLE_BEFORE.search(folded, max(0, start - 4), start)
-        after = UNNAMED_AFTER.match(folded, end) if article else None
+        after = rules.unnamed_after.match(folded, end) if article else None
         if article is not None and after is not None:
             candidates.append(Candidate(article.start(), end - start, after.end(), None))
     return ((start, end) for start, end, _ in leftmost_longest(candidates))
@@ -526,13 +375,6 @@ def _check_against_taxonomy(gazetteer: Gazetteer, taxonomy: Taxonomy) -> None:
                 f"{where}: the pre-annotator proposes actor type {rule_type!r}, which is not "
                 f"an actor type of the taxonomy ({', '.join(types)})"
             )
-    roles = taxonomy.role_values
-    for _, role, _ in ROLE_KEYWORDS:
-        if role not in roles:
-            raise TaxonomyError(
-                f"{where}: the pre-annotator's role keywords propose role {role!r}, which is "
-                f"not a role of the taxonomy ({', '.join(roles)})"
-            )
 
 
 def _skip_spaces(text: str, position: int) -> int:
@@ -544,7 +386,7 @@ def _skip_spaces(text: str, position: int) -> int:
 NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:'[^\W\d_]{2,})?")
 
 
-def _name_words(text: str, start: int) -> Iterator[int]:
+def _name_words(rules: Rules, text: str, start: int) -> Iterator[int]:
     """Ends of the capitalised words of a name beginning at ``start``."""
     position, count = start, 0
     while count < MAX_NAME_WORDS:
@@ -552,13 +394,13 @@ def _name_words(text: str, start: int) -> Iterator[int]:
         if match is None:
             return
         word = match.group()
-        if word in NAME_PARTICLES and count > 0:
+        if word in rules.name_particles and count > 0:
             following = NAME_WORD.match(text, _skip_spaces(text, match.end()))
             if following is None or not following.group()[0].isupper():
                 return
             position = _skip_spaces(text, match.end())
             continue
-        if not word[0].isupper() or word in FUNCTION_WORDS or word.endswith("'s"):
+        if not word[0].isupper() or word in rules.function_words or word.endswith("'s"):
             return
         count += 1
         yield match.end()
@@ -571,7 +413,7 @@ WORD_BEFORE = re.compile(r"(?<!\S)(\S+) $")
 FORMER_BEFORE = re.compile(r"(?<!\S)[Ff]ormer $")
 
 
-def _title_start(text: str, head_start: int) -> int:
+def _title_start(rules: Rules, text: str, head_start: int) -> int:
     """Where a title begins: capitalised modifiers before its head, and "Former"."""
     start = head_start
     for _ in range(MAX_TITLE_MODIFIERS):
@@ -579,97 +421,110 @@ def _title_start(text: str, head_start: int) -> int:
         if previous is None:
             break
         word = previous.group(1)
-        if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in FUNCTION_WORDS:
+        if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in rules.function_words:
             break
         start -= len(word) + 1
     former = FORMER_BEFORE.search(text[max(0, start - 7) : start])
     return start - len(former.group()) if former else start
 
 
-PLACE_BEFORE = re.compile(
-    rf"(?<!\w)(?:{_alternation(PLACE_PREPOSITIONS)})(?: (?:{_alternation(DETERMINERS)}))? $",
-    re.IGNORECASE,
-)
-
-
-def _is_place(folded: str, start: int) -> bool:
+def _is_place(rules: Rules, folded: str, start: int) -> bool:
     """A country right after "to", "in", "for" ... ("to the United States" too)."""
-    return PLACE_BEFORE.search(folded, max(0, start - 20), start) is not None
+    return rules.place_before.search(folded, max(0, start - 20), start) is not None
 
 
 HYPHENATED = re.compile(r"-[^\W\d_]")
 FOLLOWING_WORDS = re.compile(r" (\w+)(?: (\w+))?")
 
 
-def _is_modifier(folded: str, end: int) -> bool:
+def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
     """A country or organisation joined to a noun: "US-led", "NATO troops"."""
     if HYPHENATED.match(folded[end : end + 2]):
         return True
     following = FOLLOWING_WORDS.match(folded[end : end + 40])
     if following is None:
         return False
-    return any(word in MODIFIED_NOUNS for word in following.groups() if word is not None)
+    return any(word in rules.modified_nouns for word in following.groups() if word is not None)
 
 
 # --- roles -------------------------------------------------------------------------------
 
-ROLE_PATTERNS = tuple(
-    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), role, strong)
-    for pattern, role, strong in ROLE_KEYWORDS
-)
-# Any role keyword, and where any begins (overlapping ones too): the only places where
-# one of ROLE_PATTERNS can match, so each is tried there only.
-ANY_ROLE_KEYWORD = rf"(?<![\w-])(?:{'|'.join(pattern for pattern, _, _ in ROLE_KEYWORDS)})(?![\w-])"
-ROLE_KEYWORD = re.compile(ANY_ROLE_KEYWORD, re.IGNORECASE)
-ROLE_KEYWORD_STARTS = re.compile(rf"(?={ANY_ROLE_KEYWORD})", re.IGNORECASE)
-DEPLOYMENT = re.compile(rf"(?<!\w)(?:{DEPLOYMENT_CUES})(?!\w)", re.IGNORECASE)
-NEGATION = re.compile(rf"(?<!\w)(?:{NEGATION_CUES})(?!\w)", re.IGNORECASE)
-NEGATION_RESET = re.compile(rf"(?<!\w)(?:{NEGATION_RESETS})(?!\w)", re.IGNORECASE)
 COORDINATION = re.compile(r"\s*(?:,|,? and)\s*")
-OPENING_PRONOUN = re.compile(rf"[\"'“‘]?(?P<pronoun>{_alternation(PRONOUNS)})(?!\w)")
 
 
-def role_mentions(sentence: str) -> list[tuple[int, str]]:
-    """(offset in the sentence, role) of each role keyword that counts: not negated
-    earlier in its sentence (unless "but", "however", ... comes between) and, for a weak
-    keyword, in a sentence that speaks of a deployment."""
-    starts = [match.start() for match in ROLE_KEYWORD_STARTS.finditer(sentence)]
-    if not starts:
+@dataclass(frozen=True)
+class RoleCues:
+    """Where, in one text, the role keywords and the words that qualify them occur: each
+    keyword occurrence (by start), and the (start, end) of each weak-keyword cue,
+    negation cue and negation reset."""
+
+    keywords: list[Occurrence[RoleKeyword]]
+    weak_cues: list[tuple[int, int]]
+    negations: list[tuple[int, int]]
+    resets: list[tuple[int, int]]
+
+    @property
+    def starts(self) -> list[int]:
+        return [keyword.start for keyword in self.keywords]
+
+
+def role_cues(text: str, rules: Rules) -> RoleCues:
+    """Every role keyword of ``text`` (folded, lower-cased, one pass) and, when there is
+    one, every cue; whole words, a hyphen joining words for keywords."""
+    lowered = lower(fold(text))
+    keywords = sorted(rules.role_keyword.occurrences(lowered), key=lambda k: (k.start, -k.end))
+    if not keywords:
+        return RoleCues([], [], [], [])
+
+    def places(found: list[Occurrence[str]]) -> list[tuple[int, int]]:
+        return sorted((start, end) for start, end, _ in found)
+
+    return RoleCues(
+        keywords,
+        places(rules.weak_cues.occurrences(lowered)),
+        places(rules.negation_cues.occurrences(lowered)),
+        places(rules.negation_resets.occurrences(lowered)),
+    )
+
+
+def sentence_roles(cues: RoleCues, start: int, end: int) -> list[tuple[int, str]]:
+    """(offset in the text, role) of each role keyword of the sentence ``start:end`` that
+    counts: not negated earlier in its sentence (unless "but", "however", ... comes
+    between) and, for a weak keyword, in a sentence that holds a weak-keyword cue. Of the
+    keywords beginning at one place, the longest that counts."""
+    first = bisect.bisect_left(cues.starts, start)
+    last = bisect.bisect_left(cues.starts, end)
+    keywords = [k for k in cues.keywords[first:last] if k.end <= end]
+    if not keywords:
         return []
-    speaks_of_deployment = DEPLOYMENT.search(sentence) is not None
+    cued = any(start <= s and e <= end for s, e in cues.weak_cues)
     found: dict[int, str] = {}
-    for pattern, role, strong in ROLE_PATTERNS:
-        for start in _match_starts(pattern, sentence, starts):
-            if not strong and not speaks_of_deployment:
-                continue
-            if _negated(sentence, start):
-                continue
-            found.setdefault(start, role)
-    return sorted(found.items())
+    for position, _, keyword in keywords:
+        if position in found or not (keyword.strong or cued):
+            continue
+        if not _negated(cues, start, position):
+            found[position] = keyword.role
+        else:
+            found[position] = ""
+    return sorted((position, role) for position, role in found.items() if role)
 
 
-def _match_starts(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[int]:
-    """Where ``pattern.finditer(text)`` finds matches, trying only ``starts`` (the only
-    places where it can match), left to right, none inside the match before."""
-    end = 0
-    for start in starts:
-        if start >= end:
-            match = pattern.match(text, start)
-            if match is not None:
-                end = match.end()
-                yield start
+def role_mentions(sentence: str, rules: Rules) -> list[tuple[int, str]]:
+    """(offset, role) of each role keyword that counts in ``sentence`` (one sentence)."""
+    return sentence_roles(role_cues(sentence, rules), 0, len(sentence))
 
 
-def _negated(sentence: str, position: int) -> bool:
-    before = sentence[:position]
-    cues = [m.end() for m in NEGATION.finditer(before)]
-    if not cues:
+def _negated(cues: RoleCues, sentence_start: int, position: int) -> bool:
+    """A negation cue between the sentence's start and ``position``, and no reset after
+    the last such cue."""
+    negations = [e for s, e in cues.negations if sentence_start <= s and e <= position]
+    if not negations:
         return False
-    resets = [m.start() for m in NEGATION_RESET.finditer(before)]
-    return not resets or max(resets) < max(cues)
+    resets = [s for s, e in cues.resets if sentence_start <= s and e <= position]
+    return not resets or max(resets) < max(negations)
 
 
-def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]:
+def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy, rules: Rules) -> list[Span]:
     """Each role keyword goes to the actor it is said of:
 
     1. candidates are the spans of the keyword's sentence, except a country, organisation
@@ -681,12 +536,15 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]
        the first candidate after it (attribution after a quote);
     3. candidates joined to the chosen one by "and" or a comma, of its type, share it.
     """
-    keywords = [match.start() for match in ROLE_KEYWORD.finditer(text)]
+    cues = role_cues(text, rules)
+    if not cues.keywords:
+        return [_with_roles(s, set(), ()) for s in spans]
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
-    for start, end in sentence_spans(text) if keywords else ():
-        if bisect.bisect_left(keywords, start) == bisect.bisect_left(keywords, end):
-            continue  # no role keyword in this sentence
+    for start, end in sentence_spans(text):
+        mentioned = sentence_roles(cues, start, end)
+        if not mentioned:
+            continue
         inside = [s for s in spans if start <= s.start and s.end <= end]
         candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
         earlier = [
@@ -695,9 +553,9 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy) -> list[Span]
             if s.end <= start and s.type == PERSON_RULE_TYPE and not _inside(s, quoted)
         ]
         sentence = text[start:end]
-        for offset, role in role_mentions(sentence):
-            position = start + offset
-            for span in _speakers(text, sentence, position, candidates, earlier[-1:]):
+        for position, role in mentioned:
+            speakers = _speakers(rules, text, sentence, position, candidates, earlier[-1:])
+            for span in speakers:
                 roles.setdefault((span.start, span.end), set()).add(role)
     order = taxonomy.role_values
     return [_with_roles(s, roles.get((s.start, s.end), set()), order) for s in spans]
@@ -725,16 +583,21 @@ def _possessive(text: str, span: Span) -> bool:
 
 
 def _speakers(
-    text: str, sentence: str, position: int, candidates: list[Span], antecedent: list[Span]
+    rules: Rules,
+    text: str,
+    sentence: str,
+    position: int,
+    candidates: list[Span],
+    antecedent: list[Span],
 ) -> list[Span]:
     before = [s for s in candidates if s.end <= position]
     people = [s for s in before if s.type == PERSON_RULE_TYPE]
     after = [s for s in candidates if s.start >= position]
-    pronoun = OPENING_PRONOUN.match(sentence)
+    pronoun = rules.opening_pronoun.match(sentence)
     if people:
         return _coordinated(text, people[-1], candidates)
     if pronoun:
-        personal = pronoun.group("pronoun") in PERSONAL_PRONOUNS
+        personal = pronoun.group("pronoun") in rules.personal_pronouns
         return antecedent if personal else []
     if before or after:
         return _coordinated(text, before[-1] if before else after[0], candidates)

@@ -42,19 +42,16 @@ from stancepack.annotate.gazetteer import Actor, Gazetteer, fold, load_gazetteer
 from stancepack.annotate.matcher import FormMatcher, whole_word_at
 from stancepack.annotate.preannotate import (
     GOVERNMENT_RULE_TYPE,
-    GOVERNMENT_WORDS,
     MODIFIER_TYPES,
-    OFFICE_TITLES,
     PERSON_RULE_TYPE,
     PLACE_TYPES,
-    UNNAMED_OFFICIALS,
     Preannotator,
     Span,
-    _alternation,
     _is_modifier,
     _is_place,
     form_uses,
 )
+from stancepack.annotate.rules import alternation as _alternation
 from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,6 +96,7 @@ class PerFormPreannotator(Preannotator):
 
     def __init__(self, gazetteer: Gazetteer, taxonomy: Taxonomy):
         super().__init__(gazetteer, taxonomy)
+        lists = self.rules.lists
         actors = gazetteer.actors
         names = {fold(form): actor for actor in actors for form in actor.surface_forms}
         self._forms = sorted(names.items(), key=lambda item: (-len(item[0]), item[0]))
@@ -108,15 +106,15 @@ class PerFormPreannotator(Preannotator):
         body_forms = [fold(f) for a in bodies for f in (*a.surface_forms, *a.demonyms)]
         possessor = _alternation(fold(f) for a in countries for f in a.surface_forms)
         self._office = re.compile(
-            rf"(?<!\w)(?:{possessor})'s (?i:{_alternation(OFFICE_TITLES)})(?!\w)"
+            rf"(?<!\w)(?:{possessor})'s (?i:{_alternation(lists['office_titles'])})(?!\w)"
         )
         self._unnamed = re.compile(
             rf"(?<!\w)(?:[Aa]n?) (?:{_alternation(body_forms)}) "
-            rf"(?:{_alternation(UNNAMED_OFFICIALS)})(?!\w)"
+            rf"(?:{_alternation(lists['unnamed_officials'])})(?!\w)"
         )
         self._government = re.compile(
             rf"(?<!\w)(?P<country>{_alternation(country_forms)}) "
-            rf"(?:{_alternation(GOVERNMENT_WORDS)})(?!\w)"
+            rf"(?:{_alternation(lists['government_words'])})(?!\w)"
         )
         self._country_of_form = {
             fold(f): a for a in countries for f in (*a.surface_forms, *a.demonyms)
@@ -134,9 +132,9 @@ class PerFormPreannotator(Preannotator):
         for form, actor in self._forms:
             for start in find_whole_words(folded, form):
                 end = start + len(form)
-                if actor.type in PLACE_TYPES and _is_place(folded, start):
+                if actor.type in PLACE_TYPES and _is_place(self.rules, folded, start):
                     continue
-                if actor.type in MODIFIER_TYPES and _is_modifier(folded, end):
+                if actor.type in MODIFIER_TYPES and _is_modifier(self.rules, folded, end):
                     continue
                 yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 

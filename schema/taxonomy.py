@@ -8,6 +8,18 @@ Each stance declares a ``polarity`` towards the proposition: ``positive``, ``neg
 ``none``. Discourse networks read it to tell which stances are in conflict. A stance that
 declares no polarity (a taxonomy file written before polarities existed) gets ``none``;
 the polarity is part of the taxonomy's content, hence of its version.
+
+Each role may declare the words that propose it to the pre-annotator: ``keywords``
+(literal surface forms, matched as whole words whatever their case; spell out each
+spelling: "demining", "de-mining", "mine clearance") and ``weak_keywords`` (forms that
+propose the role only in a sentence holding one of the ``weak_keyword_cues``). No form
+belongs to two roles. A taxonomy whose roles declare no keywords is valid: the
+pre-annotator then proposes no roles.
+
+An optional top-level ``preannotation`` mapping adds words to the pre-annotator's
+packaged language lists (``PREANNOTATION_LISTS``: title heads, unnamed officials,
+government words, negation cues, ...), e.g. ``preannotation: {title_heads: [Rapporteur]}``,
+and lists the debate's ``weak_keyword_cues``.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +49,28 @@ NEGATIVE = "negative"
 NO_POLARITY = "none"
 POLARITIES = (POSITIVE, NEGATIVE, NO_POLARITY)
 
+# The role keys that list the words proposing a role.
+KEYWORD_KEYS = ("keywords", "weak_keywords")
+# The lists of the pre-annotator's language rules a taxonomy may add words to (its
+# ``preannotation`` mapping); the packaged rules file declares each of them.
+PREANNOTATION_LISTS = (
+    "title_heads",
+    "office_titles",
+    "unnamed_officials",
+    "government_words",
+    "function_words",
+    "name_particles",
+    "place_prepositions",
+    "determiners",
+    "modified_nouns",
+    "pronouns",
+    "personal_pronouns",
+    "negation_cues",
+    "negation_resets",
+    "weak_keyword_cues",
+    "position_verbs",
+)
+
 
 @dataclass(frozen=True)
 class Category:
@@ -55,6 +89,14 @@ class Stance(Category):
 
 
 @dataclass(frozen=True)
+class Role(Category):
+    """A role value, with the words that propose it to the pre-annotator."""
+
+    keywords: tuple[str, ...] = ()
+    weak_keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """The proposition being judged and the four vocabularies annotators use."""
 
@@ -66,6 +108,7 @@ class Taxonomy:
     stances: tuple[Stance, ...]
     roles: tuple[Category, ...]
     relations: tuple[Category, ...]
+    preannotation: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     source: str = ""
 
     def values(self, vocabulary: str) -> list[str]:
@@ -120,7 +163,8 @@ class Taxonomy:
 def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
     """Rebuild a Taxonomy from ``Taxonomy.content()`` (as a dataset's facts store it).
 
-    Content recorded before stances had a polarity gives every stance ``none``."""
+    Content recorded before stances had a polarity gives every stance ``none``; before
+    roles had keywords, every role has none."""
     vocabularies: dict[str, Any] = {
         name: tuple(
             Category(item["value"], item["definition"], tuple(item["examples"]))
@@ -137,11 +181,23 @@ def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
         )
         for item in content["stances"]
     )
+    vocabularies["roles"] = tuple(
+        Role(
+            item["value"],
+            item["definition"],
+            tuple(item["examples"]),
+            *(tuple(item.get(key, ())) for key in KEYWORD_KEYS),
+        )
+        for item in content["roles"]
+    )
     return Taxonomy(
         name=content["name"],
         title=content["title"],
         proposition=content["proposition"],
         mention_rules=tuple(content["mention_rules"]),
+        preannotation={
+            key: tuple(words) for key, words in content.get("preannotation", {}).items()
+        },
         **vocabularies,
     )
 
@@ -164,11 +220,13 @@ def _load(path: Path) -> Taxonomy:
     if not isinstance(raw, dict):
         raise TaxonomyError(f"{where}: expected a mapping at the top level")
     vocabularies: dict[str, Any] = {name: _categories(raw, name, where) for name in VOCABULARIES}
+    _check_keywords_unique(vocabularies["roles"], where)
     return Taxonomy(
         name=_text(raw, "name", where),
         title=_text(raw, "title", where),
         proposition=_text(raw, "proposition", where),
         mention_rules=tuple(_text_list(raw, "mention_rules", where)),
+        preannotation=_preannotation(raw.get("preannotation"), where),
         source=where,
         **vocabularies,
     )
@@ -209,6 +267,13 @@ def _categories(raw: dict[str, Any], vocabulary: str, where: str) -> tuple[Categ
             raise TaxonomyError(
                 f"{where}: {entry_name} ({category.value}): polarity: only stances have one"
             )
+        if vocabulary == "roles":
+            category = _role(category, entry, f"{where}: {entry_name}")
+        elif any(key in entry for key in KEYWORD_KEYS):
+            key = next(key for key in KEYWORD_KEYS if key in entry)
+            raise TaxonomyError(
+                f"{where}: {entry_name} ({category.value}): {key}: only roles have them"
+            )
         if category.value in seen:
             raise TaxonomyError(
                 f"{where}: {entry_name}: duplicate value {category.value!r} in {vocabulary}"
@@ -248,6 +313,61 @@ def _stance(category: Category, entry: dict[str, Any], where: str) -> Stance:
             f"(got {polarity!r})"
         )
     return Stance(category.value, category.definition, category.examples, polarity)
+
+
+def _role(category: Category, entry: dict[str, Any], where: str) -> Role:
+    lists = (
+        _words(entry.get(key, []), f"{where} ({category.value}): {key}") for key in KEYWORD_KEYS
+    )
+    return Role(category.value, category.definition, category.examples, *lists)
+
+
+def _words(value: Any, where: str) -> tuple[str, ...]:
+    """A list of words or phrases, each once (whatever its case), spaces normalised."""
+    if not isinstance(value, list):
+        raise TaxonomyError(f"{where}: must be a list of non-empty strings")
+    words: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise TaxonomyError(f"{where}[{index}]: must be a non-empty string")
+        word = " ".join(item.split())
+        if word.casefold() in (seen.casefold() for seen in words):
+            raise TaxonomyError(f"{where}: {word!r} is listed twice")
+        words.append(word)
+    return tuple(words)
+
+
+def _check_keywords_unique(roles: tuple[Category, ...], where: str) -> None:
+    """No keyword (strong or weak, whatever its case) proposes two roles."""
+    owner: dict[str, str] = {}
+    for index, role in enumerate(roles):
+        for key in KEYWORD_KEYS:
+            for word in getattr(role, key, ()):
+                first = owner.setdefault(word.casefold(), role.value)
+                if first != role.value:
+                    raise TaxonomyError(
+                        f"{where}: roles[{index}] ({role.value}): {key}: {word!r} is also a "
+                        f"keyword of role {first!r}"
+                    )
+
+
+def _preannotation(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """The words a taxonomy adds to the pre-annotator's language lists."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TaxonomyError(f"{where}: preannotation: must be a mapping of lists of words")
+    unknown = sorted(str(key) for key in value if key not in PREANNOTATION_LISTS)
+    if unknown:
+        raise TaxonomyError(
+            f"{where}: preannotation: unknown list {unknown[0]!r} "
+            f"(known: {', '.join(PREANNOTATION_LISTS)})"
+        )
+    return {
+        key: _words(value[key], f"{where}: preannotation: {key}")
+        for key in PREANNOTATION_LISTS
+        if key in value
+    }
 
 
 def _check_safe_value(value: str, where: str) -> None:

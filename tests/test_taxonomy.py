@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 
 from stancepack.cli import cli
 from stancepack.errors import TaxonomyError
-from stancepack.schema.taxonomy import load_taxonomy
+from stancepack.schema.taxonomy import load_taxonomy, taxonomy_from_content
 from tests.helpers import default_taxonomy_data, write_taxonomy
 
 
@@ -95,6 +96,46 @@ def _broken(tmp_path, mutate):
             "relations[0] (speaks_for): examples: must list at least one example",
         ),
         (lambda d: d.update(roles=[]), "roles: must be a non-empty list"),
+        (
+            lambda d: d["roles"][1].update(keywords=["cyber defence", "demining"]),
+            "roles[1] (cyber): keywords: 'demining' is also a keyword of role 'demining'",
+        ),
+        (
+            lambda d: d["roles"][2].update(weak_keywords=["Mine Clearance"]),
+            "roles[2] (weapons_production): weak_keywords: 'Mine Clearance' is also a keyword "
+            "of role 'demining'",
+        ),
+        (
+            lambda d: d["roles"][0].update(keywords=["demining", ""]),
+            "roles[0] (demining): keywords[1]: must be a non-empty string",
+        ),
+        (
+            lambda d: d["roles"][0].update(keywords="demining"),
+            "roles[0] (demining): keywords: must be a list of non-empty strings",
+        ),
+        (
+            lambda d: d["roles"][0].update(keywords=["demining", "DEMINING"]),
+            "roles[0] (demining): keywords: 'DEMINING' is listed twice",
+        ),
+        (
+            lambda d: d["stances"][0].update(keywords=["back"]),
+            "stances[0] (support): keywords: only roles have them",
+        ),
+        (
+            lambda d: d.update(preannotation={"titles": ["Rapporteur"]}),
+            "preannotation: unknown list 'titles' (known: title_heads, office_titles, "
+            "unnamed_officials, government_words, function_words, name_particles, "
+            "place_prepositions, determiners, modified_nouns, pronouns, personal_pronouns, "
+            "negation_cues, negation_resets, weak_keyword_cues, position_verbs)",
+        ),
+        (
+            lambda d: d.update(preannotation=["title_heads"]),
+            "preannotation: must be a mapping of lists of words",
+        ),
+        (
+            lambda d: d.update(preannotation={"title_heads": [3]}),
+            "preannotation: title_heads[0]: must be a non-empty string",
+        ),
         (lambda d: d.update(proposition=""), "proposition: must be a non-empty string"),
     ],
 )
@@ -103,6 +144,20 @@ def test_invalid_taxonomy_names_file_entry_and_problem(tmp_path, mutate, message
     with pytest.raises(TaxonomyError) as caught:
         load_taxonomy(path)
     assert str(caught.value) == f"{path}: {message}"
+
+
+def test_roles_carry_their_keywords_and_the_taxonomy_its_rule_words(tmp_path):
+    taxonomy = load_taxonomy()
+    demining = taxonomy.roles[0]
+    assert demining.value == "demining"
+    assert {"demining", "de-mining", "mine-clearing", "mine clearance"} <= set(demining.keywords)
+    assert "troops" in taxonomy.preannotation["weak_keyword_cues"]
+    data = default_taxonomy_data()
+    data["preannotation"]["title_heads"] = ["Rapporteur"]
+    changed = load_taxonomy(write_taxonomy(tmp_path / "t.yaml", data))
+    assert changed.preannotation["title_heads"] == ("Rapporteur",)
+    assert changed.version != taxonomy.version
+    assert taxonomy_from_content(changed.content()) == replace(changed, source="")
 
 
 def test_unreadable_taxonomy_files(tmp_path):
