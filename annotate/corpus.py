@@ -76,16 +76,15 @@ def parse_column_map(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         field_name, equals, column = (part.strip() for part in pair.partition("="))
         if not equals or not field_name or not column:
-            raise ArticleError(f"--column {pair!r}: expected FIELD=COLUMN, e.g. text=body")
+            raise ArticleError(f"{pair!r}: expected FIELD=NAME, e.g. text=body")
         if field_name not in FIELDS:
             raise ArticleError(
-                f"--column {pair!r}: {field_name!r} is not an article field "
-                f"(fields: {', '.join(FIELDS)})"
+                f"{pair!r}: {field_name!r} is not an article field (fields: {', '.join(FIELDS)})"
             )
         if field_name in columns:
-            raise ArticleError(f"--column {pair!r}: {field_name} is mapped twice")
+            raise ArticleError(f"{pair!r}: {field_name} is mapped twice")
         if column in columns.values():
-            raise ArticleError(f"--column {pair!r}: column {column!r} is mapped twice")
+            raise ArticleError(f"{pair!r}: column {column!r} is mapped twice")
         columns[field_name] = column
     return columns
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_records
+from stancepack.annotate.corpus import FIELDS, parse_column_map
 from stancepack.atomic import atomic_file
 from stancepack.commands.options import format_option
+from stancepack.errors import ArticleError
 from stancepack.terminal import printable, printable_json
 
 paths_argument = click.argument(
@@ -22,7 +24,32 @@ manifest_option = click.option(
     help="CSV with file, source, url, published, language (default: manifest.csv in the folder).",
 )
 encoding_option = click.option(
-    "--encoding", default="utf-8", show_default=True, help="Text encoding of the article files."
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Text encoding of .txt, .csv and .jsonl files (saved pages declare their own).",
+)
+
+
+def _column_map(
+    ctx: click.Context, param: click.Parameter, pairs: tuple[str, ...]
+) -> dict[str, str]:
+    try:
+        return parse_column_map(pairs)
+    except ArticleError as problem:
+        raise click.BadParameter(str(problem)) from None
+
+
+column_option = click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=NAME",
+    callback=_column_map,
+    help=(
+        f"Read a field ({', '.join(FIELDS)}) of .csv and .jsonl corpora from another "
+        "column, e.g. text=body (repeatable)."
+    ),
 )
 
 
@@ -40,6 +67,7 @@ def articles() -> None:
 @paths_argument
 @manifest_option
 @encoding_option
+@column_option
 @click.option(
     "-o",
     "--output",
@@ -53,21 +81,30 @@ def articles() -> None:
     help="Replace an existing output file (never one of the inputs, nor one inside them).",
 )
 def ingest_command(
-    paths: tuple[Path, ...], manifest: Path | None, encoding: str, output: Path, force: bool
+    paths: tuple[Path, ...],
+    manifest: Path | None,
+    encoding: str,
+    columns: dict[str, str],
+    output: Path,
+    force: bool,
 ) -> None:
-    """Read .txt articles (files or folders) into a JSON Lines table.
+    """Read articles into a JSON Lines table: .txt files, saved pages (.html, .htm),
+    folders of them, and corpora of one article a row (.csv, .jsonl).
 
-    Titles are first lines; layout noise is removed; ids derive from a hash of the text.
-    Exact duplicates are kept once, near-duplicates share a story_id. The output is
-    written atomically: an interrupted run leaves any earlier output as it was.
+    Corpora have a text column and optional title, url, published, source and language
+    columns (other columns are left out with a warning). Text and metadata of saved pages
+    are extracted without the page's navigation, ads and comments. A .txt article's title
+    is its first line. Layout noise is removed; ids derive from a hash of the text. Exact
+    duplicates are kept once, near-duplicates share a story_id. The output is written
+    atomically: an interrupted run leaves any earlier output as it was.
 
     Example:
 
-        stancepack articles ingest data/articles --manifest my.csv -o articles.jsonl
+        stancepack articles ingest corpus.csv --column text=body -o articles.jsonl
     """
     inputs = [("articles", path) for path in paths] + [("manifest", manifest)]
     with atomic_file(output, force=force, inputs=inputs) as stream:
-        report = ingest(paths, manifest=manifest, encoding=encoding)
+        report = ingest(paths, manifest=manifest, encoding=encoding, columns=columns)
         validate_articles(report.articles)
         echo_report(report)
         write_records(stream, report.articles)
@@ -92,9 +129,14 @@ def echo_report(report: IngestReport) -> None:
 @paths_argument
 @manifest_option
 @encoding_option
+@column_option
 @format_option("table", "json")
 def list_command(
-    paths: tuple[Path, ...], manifest: Path | None, encoding: str, output_format: str
+    paths: tuple[Path, ...],
+    manifest: Path | None,
+    encoding: str,
+    columns: dict[str, str],
+    output_format: str,
 ) -> None:
     """List articles: id, source, published date, title and length in characters.
 
@@ -102,7 +144,7 @@ def list_command(
 
         stancepack articles list data/articles --format json
     """
-    report = ingest(paths, manifest=manifest, encoding=encoding)
+    report = ingest(paths, manifest=manifest, encoding=encoding, columns=columns)
     echo_warnings(report)
     rows = [
         {
