@@ -12,6 +12,9 @@
 
 Alpha is not defined (``None``, with the reason) when no mention has two values, or when
 every value given is the same one. With one annotator per task nothing can be measured.
+
+Ground-truth annotations (a curator's adjudication, or any annotation starred as ground
+truth) are not independent judgements: they take no part in the agreement figures.
 """
 
 from __future__ import annotations
@@ -164,7 +167,8 @@ def pair_f1s(
 
 def measure_agreement(tables: FlatTables, taxonomy: Taxonomy) -> Agreement:
     """Agreement of the human annotators of ``tables`` (see the module docstring)."""
-    voters = select_voters(tables.annotations)
+    annotations = tables.annotations
+    voters = select_voters(annotations[~annotations["ground_truth"].astype(bool)])
     marks = collect_marks(tables.mentions, voters.voter_of)
     by_task: dict[str, dict[str, set[MentionKey]]] = {}
     matched_units: list[list[Mark]] = []

@@ -30,6 +30,9 @@ COMMANDS = {
     "network": "stancepack.commands.network:network",
     "plot": "stancepack.commands.network:plot",
     "gazetteer": "stancepack.commands.gazetteer:gazetteer",
+    "annotators": "stancepack.commands.team:annotators",
+    "status": "stancepack.commands.team:status",
+    "curate": "stancepack.commands.team:curate",
 }
 
 # One-line summaries shown by ``stancepack --help`` without importing the commands.
@@ -47,6 +50,9 @@ SUMMARIES = {
     "network": "Write a discourse network (DNA) of a dataset.",
     "plot": "Draw a figure of a dataset.",
     "gazetteer": "Propose the actors of a corpus as a gazetteer file.",
+    "annotators": "Add and list the annotator accounts of the organisation.",
+    "status": "Progress of a project: annotations, disputes, agreement.",
+    "curate": "Put adjudicated disputes into Label Studio for the curator.",
 }
 
 

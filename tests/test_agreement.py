@@ -1,7 +1,9 @@
 """Agreement figures against values worked out by hand on small cases."""
 
 import json
+from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from stancepack.export.agreement import Alpha, measure_agreement, nominal_alpha, render_text
@@ -161,3 +163,31 @@ def test_figures_survive_json_and_renaming():
     data = json.loads(json.dumps(renamed.to_dict()))
     assert data["measurable"] is True
     assert data["stance"]["value"] == pytest.approx(0.6667)
+
+
+def test_a_ground_truth_curation_takes_no_part_in_agreement():
+    """A curator's ground-truth annotation agreeing with annotator B would raise the stance
+    alpha if it counted as a third annotator; the figures stay those of A and B."""
+    plain = two_annotator_case()
+    curated = two_annotator_case()
+    curation = flat_tables(
+        annotation(
+            "9",
+            "t1",
+            "curator@example.org",
+            [
+                mark(*FRANCE, stance="support", roles=["training"]),
+                mark(*NATO, "organization", "oppose"),
+                mark(*MACRON, "person", "oppose"),
+            ],
+            ground_truth=True,
+        )
+    )
+    curated = replace(
+        curated,
+        annotations=pd.concat([curated.annotations, curation.annotations], ignore_index=True),
+        mentions=pd.concat([curated.mentions, curation.mentions], ignore_index=True),
+    )
+    expected = measure_agreement(plain, TAXONOMY)
+    assert measure_agreement(curated, TAXONOMY) == expected
+    assert expected.stance == Alpha(0.6667, units=4, values=8)

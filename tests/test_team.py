@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from stancepack import cli as cli_module
 from stancepack.annotate import server as local
 from stancepack.annotate import team
 from stancepack.annotate.labeling_config import build_label_config
+from stancepack.cli import cli
 from stancepack.export.adjudicate import adjudicate
 from stancepack.export.curate import plan_curation
 from stancepack.export.package import validate_file
@@ -29,11 +29,6 @@ from stancepack.schema.taxonomy import load_taxonomy
 server = pytest.mark.server
 
 TAXONOMY = load_taxonomy()
-TEAM_COMMANDS = {
-    "annotators": "stancepack.commands.team:annotators",
-    "status": "stancepack.commands.team:status",
-    "curate": "stancepack.commands.team:curate",
-}
 OVERLAP = 2
 ANNOTATOR_A = "ana.team@example.org"
 ANNOTATOR_B = "ben.team@example.org"
@@ -61,16 +56,6 @@ OUTPUTS: list[str] = []  # every output of the commands run here, checked for se
 SECRETS: set[str] = set()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def team_commands():
-    """The team commands in the ``stancepack`` group (where cli.py does not list them)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, target in TEAM_COMMANDS.items():
-            patch.setitem(cli_module.COMMANDS, name, target)
-            patch.setitem(cli_module.SUMMARIES, name, name)
-        yield
-
-
 def run(label_studio, *args: object, env: bool = True):
     """``stancepack ARGS`` against the session's server (URL and token in the environment
     unless ``env`` is false); the output is kept for the secrets check."""
@@ -79,7 +64,7 @@ def run(label_studio, *args: object, env: bool = True):
         if env
         else {"LABEL_STUDIO_URL": None, "LABEL_STUDIO_API_KEY": None}
     )
-    result = CliRunner(env=variables).invoke(cli_module.cli, [str(arg) for arg in args])
+    result = CliRunner(env=variables).invoke(cli, [str(arg) for arg in args])
     OUTPUTS.append(result.output + result.stderr)
     return result
 
