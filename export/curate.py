@@ -149,7 +149,7 @@ def ties_of(
 ) -> list[Tie]:
     ties = []
     for mention in mentions:
-        span = f"{mention['text']!r} ({mention['actor_type']}, {mention['start']}-{mention['end']})"
+        span = span_of(mention)
         if mention["mention_tie"]:
             ties.append(Tie(task_id, f"mention {span} marked by half of the annotators"))
         if mention["stance_tie"]:
@@ -160,6 +160,48 @@ def ties_of(
         if relation["relation_tie"]:
             ties.append(Tie(task_id, f"relation {relation['label']} drawn by half: kept"))
     return ties
+
+
+def span_of(mention: dict[str, Any]) -> str:
+    return f"{mention['text']!r} ({mention['actor_type']}, {mention['start']}-{mention['end']})"
+
+
+def overlaps(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Two spans with the same label that share a character (validation refuses them)."""
+    return (
+        one["actor_type"] == other["actor_type"]
+        and one["start"] < other["end"]
+        and other["start"] < one["end"]
+    )
+
+
+def without_overlaps(
+    task_id: str, mentions: list[dict[str, Any]], relations: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Tie]]:
+    """The draft's mentions and relations with no two spans of one label overlapping:
+    annotators who marked one actor with different spans leave tied alternatives, and a
+    mention kept by a majority (then the longer, then the earlier one) is kept; each one
+    left out, and the relations at it, are listed for the curator."""
+    ranked = sorted(
+        mentions, key=lambda m: (bool(m["mention_tie"]), m["start"] - m["end"], m["start"])
+    )
+    kept: list[dict[str, Any]] = []
+    ties = []
+    for mention in ranked:
+        clash = next((other for other in kept if overlaps(mention, other)), None)
+        if clash is None:
+            kept.append(mention)
+        else:
+            ties.append(
+                Tie(
+                    task_id,
+                    f"mention {span_of(mention)} overlaps {span_of(clash)}: left out of the draft",
+                )
+            )
+    ids = {mention["mention_id"] for mention in kept}
+    linked = [r for r in relations if {r["from_mention_id"], r["to_mention_id"]} <= ids]
+    kept.sort(key=lambda m: (m["start"], m["end"], m["actor_type"]))
+    return kept, linked, ties
 
 
 # --- curating a project -------------------------------------------------------------------
@@ -180,10 +222,11 @@ def plan_curation(
     results: dict[str, list[Any]] = {}
     ties: list[Tie] = []
     for task_id in open_tasks:
-        task_mentions = mentions.get(task_id, [])
-        task_relations = relations.get(task_id, [])
+        task_mentions, task_relations, left_out = without_overlaps(
+            task_id, mentions.get(task_id, []), relations.get(task_id, [])
+        )
         results[task_id] = task_result(task_mentions, task_relations)
-        ties += ties_of(task_id, task_mentions, task_relations)
+        ties += ties_of(task_id, task_mentions, task_relations) + left_out
     voters = select_voters(without_ground_truth(tables)).by_task
     several = sum(1 for annotation_ids in voters.values() if len(annotation_ids) >= 2)
     already = sorted({dispute.task_id for dispute in disputes} & curated, key=_task_order)
