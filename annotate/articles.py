@@ -19,12 +19,13 @@ separators, ...) become newlines; every other C0 control but the tab, DEL and ev
 control are removed from the text, so titles never carry them. Manifest values are typed
 by people and must not hold control characters at all: they are refused.
 
-In a folder, every ``.txt`` entry that is (or links to) a regular file is an article, and
-one that cannot be read stops the ingestion with an error naming it, as does a broken
-symbolic link named like an article. Entries that cannot be articles are skipped with a
-warning in the report: ``.txt`` FIFOs, sockets and devices, symbolic links to folders
-(not followed) and sub-folders that cannot be listed. A folder named like an article is
-a sub-folder like any other.
+In a folder, every ``.txt``, ``.html`` or ``.htm`` entry that is (or links to) a regular
+file is an article, and one that cannot be read stops the ingestion with an error naming
+it, as does a broken symbolic link named like an article. Entries that cannot be articles
+are skipped with a warning in the report: FIFOs, sockets and devices named like articles,
+symbolic links to folders (not followed) and sub-folders that cannot be listed. A folder
+named like an article is a sub-folder like any other; the folder a browser saves beside
+a page (``page_files`` beside ``page.html``) holds the page's assets and is not searched.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -470,13 +471,13 @@ def ingest(
     paths: Sequence[str | Path],
     manifest: str | Path | None = None,
     encoding: str = "utf-8",
-    columns: dict[str, str] | Sequence[str] | None = None,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
 ) -> IngestReport:
     """Read articles of every format, drop exact duplicates, group near-duplicates into
     stories. ``columns`` maps fields to the column names of CSV and JSON Lines corpora
     (``{"text": "body"}`` or ``["text=body"]``)."""
-    column_map = parse_column_map(columns) if isinstance(columns, Sequence) else columns or {}
-    parse_column_map([f"{name}={column}" for name, column in column_map.items()])
+    pairs = [f"{k}={v}" for k, v in columns.items()] if isinstance(columns, Mapping) else columns
+    column_map = parse_column_map(pairs or ())
     files, warnings = find_article_files(paths)
     manifest_path = _manifest_for(paths, Path(manifest) if manifest else None)
     rows = read_manifest(manifest_path) if manifest_path else {}
