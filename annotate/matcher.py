@@ -44,10 +44,19 @@ class FormMatcher(Generic[Value]):
         if self._empty:
             return []
         found = []
+        joiners, size = self._joiners, len(text)
         for last, (length, value) in self._automaton.iter(text):
             start, end = last + 1 - length, last + 1
-            if whole_word_at(text, start, end, self._joiners):
-                found.append(Occurrence(start, end, value))
+            # whole_word_at, inlined: this loop runs for every hit, inside words too
+            if start > 0:
+                before = text[start - 1]
+                if before.isalnum() or before == "_" or before in joiners:
+                    continue
+            if end < size:
+                after = text[end]
+                if after.isalnum() or after == "_" or after in joiners:
+                    continue
+            found.append(Occurrence(start, end, value))
         return found
 
 

@@ -37,7 +37,14 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.annotate.matcher import FormMatcher, Occurrence
-from stancepack.annotate.rules import RoleKeyword, Rules, lower, packaged_lists, rules_for
+from stancepack.annotate.rules import (
+    CUE_LISTS,
+    RoleKeyword,
+    Rules,
+    lower,
+    packaged_lists,
+    rules_for,
+)
 from stancepack.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
 from stancepack.schema.taxonomy import Taxonomy
@@ -83,7 +90,9 @@ ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
 Payload = TypeVar("Payload")
 
 
-SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9])|\n")
+# A line break, or . ! ? (and closing quotes or brackets) before a capital or a digit;
+# written to begin with one character class, which the regex engine scans for quickly.
+SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?<=[.!?])[\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9]))")
 ABBREVIATION = re.compile(
     r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|St|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)$"
 )
@@ -179,11 +188,16 @@ class Preannotator:
 
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
-        return attach_roles(text, self.mentions(text), self.taxonomy, self.rules)
+        folded = fold(text)
+        mentions = self._mentions(text, folded)
+        return attach_roles(text, mentions, self.taxonomy, self.rules, folded)
 
     def mentions(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` without roles, in text order."""
-        candidates = self._candidates(text, fold(text))
+        return self._mentions(text, fold(text))
+
+    def _mentions(self, text: str, folded: str) -> list[Span]:
+        candidates = self._candidates(text, folded)
         return [span for span in choose_spans(candidates) if not is_caption(text, span)]
 
     def predict(self, text: str) -> list[dict[str, Any]]:
@@ -453,78 +467,96 @@ COORDINATION = re.compile(r"\s*(?:,|,? and)\s*")
 
 
 @dataclass(frozen=True)
-class RoleCues:
-    """Where, in one text, the role keywords and the words that qualify them occur: each
-    keyword occurrence (by start), and the (start, end) of each weak-keyword cue,
-    negation cue and negation reset."""
+class SentenceCues:
+    """The words of one sentence that qualify its role keywords (offsets in the text):
+    whether it holds a weak-keyword cue, and each negation cue and negation reset."""
 
-    keywords: list[Occurrence[RoleKeyword]]
-    weak_cues: list[tuple[int, int]]
-    negations: list[tuple[int, int]]
-    resets: list[tuple[int, int]]
-
-    @property
-    def starts(self) -> list[int]:
-        return [keyword.start for keyword in self.keywords]
+    cued: bool
+    negations: list[Occurrence[str]]
+    resets: list[Occurrence[str]]
 
 
-def role_cues(text: str, rules: Rules) -> RoleCues:
-    """Every role keyword of ``text`` (folded, lower-cased, one pass) and, when there is
-    one, every cue; whole words, a hyphen joining words for keywords."""
-    lowered = lower(fold(text))
-    keywords = sorted(rules.role_keyword.occurrences(lowered), key=lambda k: (k.start, -k.end))
-    if not keywords:
-        return RoleCues([], [], [], [])
+def _within(places: Sequence[Any], start: int, end: int) -> list[Any]:
+    """The items of ``places`` (with a start and an end, in text order) that lie inside
+    ``start:end``."""
+    first = bisect.bisect_left(places, start, key=lambda place: place.start)
+    last = bisect.bisect_left(places, end, key=lambda place: place.start)
+    return [place for place in places[first:last] if place.end <= end]
 
-    def places(found: list[Occurrence[str]]) -> list[tuple[int, int]]:
-        return sorted((start, end) for start, end, _ in found)
 
-    return RoleCues(
-        keywords,
-        places(rules.weak_cues.occurrences(lowered)),
-        places(rules.negation_cues.occurrences(lowered)),
-        places(rules.negation_resets.occurrences(lowered)),
+def keyword_occurrences(lowered: str, rules: Rules) -> list[Occurrence[RoleKeyword]]:
+    """Every role keyword of a folded, lower-cased text in one pass, in text order (the
+    longest first at one start); whole words, a hyphen joining words."""
+    found = rules.role_keywords.occurrences(lowered)
+    return sorted(found, key=lambda keyword: (keyword.start, -keyword.end))
+
+
+def sentence_cues(lowered: str, start: int, end: int, rules: Rules) -> SentenceCues:
+    """The cues of the sentence ``start:end`` of a folded, lower-cased text (one pass)."""
+    places: dict[str, list[Occurrence[str]]] = {key: [] for key in CUE_LISTS}
+    for cue_start, cue_end, kinds in rules.cues.occurrences(lowered[start:end]):
+        for kind in kinds:
+            places[kind].append(Occurrence(start + cue_start, start + cue_end, kind))
+    return SentenceCues(
+        bool(places["weak_keyword_cues"]),
+        sorted(places["negation_cues"]),
+        sorted(places["negation_resets"]),
     )
 
 
-def sentence_roles(cues: RoleCues, start: int, end: int) -> list[tuple[int, str]]:
-    """(offset in the text, role) of each role keyword of the sentence ``start:end`` that
-    counts: not negated earlier in its sentence (unless "but", "however", ... comes
-    between) and, for a weak keyword, in a sentence that holds a weak-keyword cue. Of the
-    keywords beginning at one place, the longest that counts."""
-    first = bisect.bisect_left(cues.starts, start)
-    last = bisect.bisect_left(cues.starts, end)
-    keywords = [k for k in cues.keywords[first:last] if k.end <= end]
-    if not keywords:
-        return []
-    cued = any(start <= s and e <= end for s, e in cues.weak_cues)
+def sentence_roles(
+    keywords: list[Occurrence[RoleKeyword]], cues: SentenceCues, start: int
+) -> list[tuple[int, str]]:
+    """(offset in the text, role) of each role keyword of a sentence beginning at
+    ``start`` that counts: not negated earlier in its sentence (unless "but", "however",
+    ... comes between) and, for a weak keyword, in a sentence that holds a weak-keyword
+    cue. Of the keywords beginning at one place, the longest that counts."""
     found: dict[int, str] = {}
     for position, _, keyword in keywords:
-        if position in found or not (keyword.strong or cued):
+        if position in found or not (keyword.strong or cues.cued):
             continue
-        if not _negated(cues, start, position):
-            found[position] = keyword.role
-        else:
-            found[position] = ""
+        found[position] = "" if _negated(cues, start, position) else keyword.role
     return sorted((position, role) for position, role in found.items() if role)
 
 
 def role_mentions(sentence: str, rules: Rules) -> list[tuple[int, str]]:
     """(offset, role) of each role keyword that counts in ``sentence`` (one sentence)."""
-    return sentence_roles(role_cues(sentence, rules), 0, len(sentence))
+    lowered = lower(fold(sentence))
+    cues = sentence_cues(lowered, 0, len(sentence), rules)
+    return sentence_roles(keyword_occurrences(lowered, rules), cues, 0)
 
 
-def _negated(cues: RoleCues, sentence_start: int, position: int) -> bool:
+def keyword_sentences(
+    text: str, keywords: list[Occurrence[RoleKeyword]]
+) -> Iterator[tuple[int, int, list[Occurrence[RoleKeyword]]]]:
+    """(start, end, keywords) of each sentence of ``text`` that holds role keywords
+    (``keywords`` in text order)."""
+    first = 0
+    for start, end in sentence_spans(text):
+        while first < len(keywords) and keywords[first].start < start:
+            first += 1
+        last = first
+        while last < len(keywords) and keywords[last].start < end:
+            last += 1
+        inside = [keyword for keyword in keywords[first:last] if keyword.end <= end]
+        if inside:
+            yield start, end, inside
+        first = last
+
+
+def _negated(cues: SentenceCues, sentence_start: int, position: int) -> bool:
     """A negation cue between the sentence's start and ``position``, and no reset after
     the last such cue."""
-    negations = [e for s, e in cues.negations if sentence_start <= s and e <= position]
+    negations = [cue.end for cue in _within(cues.negations, sentence_start, position)]
     if not negations:
         return False
-    resets = [s for s, e in cues.resets if sentence_start <= s and e <= position]
+    resets = [cue.start for cue in _within(cues.resets, sentence_start, position)]
     return not resets or max(resets) < max(negations)
 
 
-def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy, rules: Rules) -> list[Span]:
+def attach_roles(
+    text: str, spans: list[Span], taxonomy: Taxonomy, rules: Rules, folded: str | None = None
+) -> list[Span]:
     """Each role keyword goes to the actor it is said of:
 
     1. candidates are the spans of the keyword's sentence, except a country, organisation
@@ -535,30 +567,33 @@ def attach_roles(text: str, spans: list[Span], taxonomy: Taxonomy, rules: Rules)
        and nobody for other pronouns; else the nearest candidate before the keyword; else
        the first candidate after it (attribution after a quote);
     3. candidates joined to the chosen one by "and" or a comma, of its type, share it.
+
+    ``spans`` do not overlap and are in text order.
     """
-    cues = role_cues(text, rules)
-    if not cues.keywords:
+    lowered = lower(fold(text) if folded is None else folded)
+    keywords = keyword_occurrences(lowered, rules)
+    if not keywords:
         return [_with_roles(s, set(), ()) for s in spans]
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
-    for start, end in sentence_spans(text):
-        mentioned = sentence_roles(cues, start, end)
-        if not mentioned:
-            continue
-        inside = [s for s in spans if start <= s.start and s.end <= end]
+    people = [s for s in spans if s.type == PERSON_RULE_TYPE and not _inside(s, quoted)]
+    for start, end, inside_keywords in keyword_sentences(text, keywords):
+        inside = _within(spans, start, end)
         candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
-        earlier = [
-            s
-            for s in spans
-            if s.end <= start and s.type == PERSON_RULE_TYPE and not _inside(s, quoted)
-        ]
+        if not candidates and not rules.opening_pronoun.match(text, start, end):
+            continue  # nobody in or before the sentence to give its roles to
+        cues = sentence_cues(lowered, start, end, rules)
+        before = bisect.bisect_right(people, start, key=lambda s: s.end)
+        antecedent = people[before - 1 : before] if before else []
         sentence = text[start:end]
-        for position, role in mentioned:
-            speakers = _speakers(rules, text, sentence, position, candidates, earlier[-1:])
-            for span in speakers:
+        for position, role in sentence_roles(inside_keywords, cues, start):
+            for span in _speakers(rules, text, sentence, position, candidates, antecedent):
                 roles.setdefault((span.start, span.end), set()).add(role)
     order = taxonomy.role_values
-    return [_with_roles(s, roles.get((s.start, s.end), set()), order) for s in spans]
+    return [
+        _with_roles(s, roles[(s.start, s.end)], order) if (s.start, s.end) in roles else s
+        for s in spans
+    ]
 
 
 def _with_roles(span: Span, roles: set[str], order: Sequence[str]) -> Span:
@@ -575,7 +610,9 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:
-    return any(start <= span.start and span.end <= end for start, end in ranges)
+    """True when ``span`` lies inside one of ``ranges`` (in text order, not overlapping)."""
+    index = bisect.bisect_right(ranges, span.start, key=lambda passage: passage[0]) - 1
+    return index >= 0 and span.end <= ranges[index][1]
 
 
 def _possessive(text: str, span: Span) -> bool:

@@ -25,7 +25,8 @@ from stancepack.schema.taxonomy import PREANNOTATION_LISTS, Taxonomy
 from stancepack.yamlfile import read_yaml
 
 RULES_PATH = Path(__file__).with_name("rules_en.yaml")
-# A hyphen joins words: "non-combat roles" holds no "combat roles", "cyber-attacks" no "cyber".
+# A hyphen joins the words of a role keyword: "non-combat roles" holds no "combat roles",
+# "cyber-attacks" no "cyber" (a cue such as "no" in "no-fly" counts).
 KEYWORD_JOINERS = "-"
 
 logger = logging.getLogger("stancepack")
@@ -95,6 +96,20 @@ def lowered_matcher(words: Iterable[str], joiners: str = "") -> FormMatcher[str]
     return FormMatcher({lower(fold(word)): word for word in words}, joiners=joiners)
 
 
+# The lists of words that qualify a role keyword in its sentence.
+CUE_LISTS = ("weak_keyword_cues", "negation_cues", "negation_resets")
+
+
+def cue_words(lists: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Every word of the cue lists (``CUE_LISTS``), lower-cased, with the lists it is in."""
+    cues: dict[str, tuple[str, ...]] = {}
+    for key in CUE_LISTS:
+        for word in lists[key]:
+            form = lower(fold(word))
+            cues[form] = (*cues.get(form, ()), key)
+    return cues
+
+
 class Rules:
     """The language lists merged with a taxonomy's words, the role keywords, and the
     matchers and patterns the pre-annotator builds from them."""
@@ -120,10 +135,8 @@ class Rules:
             rf"[\"'“‘]?(?P<pronoun>{alternation(lists['pronouns'])})(?!\w)"
         )
         self.personal_pronouns = frozenset(lists["personal_pronouns"])
-        self.role_keyword = FormMatcher(self.keywords, joiners=KEYWORD_JOINERS)
-        self.weak_cues = lowered_matcher(lists["weak_keyword_cues"])
-        self.negation_cues = lowered_matcher(lists["negation_cues"])
-        self.negation_resets = lowered_matcher(lists["negation_resets"])
+        self.role_keywords = FormMatcher(self.keywords, joiners=KEYWORD_JOINERS)
+        self.cues = FormMatcher(cue_words(lists))
         self.position_verbs = lowered_matcher(lists["position_verbs"])
 
     def tables(self) -> dict[str, Any]:
