@@ -215,9 +215,18 @@ def _left_out_warning(path: Path, unknown: Mapping[str, None], kind: str) -> lis
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
     """(first line, cells) of each non-blank CSV record, the header first; a malformed
-    record (a quote not closed, text after a closing quote) is refused."""
+    record (a quote not closed, text after a closing quote) is refused. A cell may be as
+    long as the file (the csv module's default limit, 128 KiB, is lifted meanwhile)."""
+    limit = csv.field_size_limit(len(text) + 1)
+    try:
+        return list(_csv_records(path, text))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     first_line = 1
     try:
@@ -231,7 +240,7 @@ def csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
 
 def read_csv(path: Path, text: str, columns: Mapping[str, str]) -> CorpusRead:
     """The entries of a CSV corpus: a header row, then one article a record."""
-    records = csv_records(path, text)
+    records = iter(csv_records(path, text))
     _, header = next(records, (1, []))
     header = [name.strip() for name in header]
     fields_by_name = column_names(columns)

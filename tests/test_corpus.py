@@ -170,6 +170,13 @@ def test_jsonl_corpus_with_mapped_columns_and_one_warning_for_unknown_ones(tmp_p
     )
 
 
+def test_a_csv_cell_may_hold_an_article_longer_than_the_csv_modules_limit(tmp_path):
+    long_text = " ".join(f"word{index}" for index in range(40_000))
+    corpus = _write(tmp_path / "long.csv", f"text\n{long_text}\n")
+    [article] = ingest([corpus]).articles
+    assert len(article.text) == len(long_text) > 131_072
+
+
 def test_a_column_named_like_a_field_but_mapped_away_is_left_out(tmp_path):
     corpus = _write(tmp_path / "c.csv", "text,body\nignored,The real text.\n")
     [article], stderr = _ingest(tmp_path, str(corpus), "--column", "text=body")
