@@ -24,8 +24,8 @@ import errno
 import json
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -260,9 +260,12 @@ def atomic_file(
     target = named.resolve() if named.is_symlink() else named
     refuse_overlap(target, inputs)
     check_file_target(target, force)
-    stream, staging = open_staging_file(target, secret)
+    prepare_parent(target)
+    # The name is known before the file exists, so that an interruption at any point
+    # after this line (even while the file is being created) removes it.
+    staging = staging_name(target)
     try:
-        with stream:
+        with create_staging_file(target, staging, secret) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -277,23 +280,28 @@ def atomic_file(
         raise
 
 
-def open_staging_file(target: Path, secret: bool) -> tuple[BinaryIO, Path]:
+def prepare_parent(target: Path) -> None:
+    """Make the target's folder and clear the debris of killed runs beside the target."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_debris(target)
-        handle, name = tempfile.mkstemp(prefix=staging_prefix(target), dir=target.parent)
     except OSError as error:
         raise cannot_write(target, error) from None
-    staging = Path(name)
+
+
+def staging_name(target: Path, retired: bool = False) -> Path:
+    return target.parent / f"{staging_prefix(target, retired)}{secrets.token_hex(6)}"
+
+
+def create_staging_file(target: Path, staging: Path, secret: bool) -> BinaryIO:
+    """Create ``staging`` (which must not exist) with the output's mode and open it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        os.fchmod(handle, output_mode(secret=secret))
-        # opened by its path, so that the stream's ``name`` is the staging file
-        return open(staging, "wb"), staging  # noqa: SIM115
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(handle)
+        handle = os.open(staging, flags, SECRET_MODE)
+    except OSError as error:
+        raise cannot_write(target, error) from None
+    os.fchmod(handle, output_mode(secret=secret))
+    return os.fdopen(handle, "wb")
 
 
 def atomic_write_bytes(
@@ -340,8 +348,10 @@ def atomic_directory(
     target = Path(os.path.abspath(path))
     refuse_overlap(target, inputs)
     check_folder_target(target, force, kind)
-    staging = make_staging_folder(target)
+    prepare_parent(target)
+    staging = staging_name(target)
     try:
+        create_staging_folder(target, staging)
         yield staging
         write_manifest(staging, kind)
         swap_into_place(staging, target)
@@ -355,15 +365,12 @@ def atomic_directory(
         raise
 
 
-def make_staging_folder(target: Path) -> Path:
+def create_staging_folder(target: Path, staging: Path) -> None:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_debris(target)
-        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
+        os.mkdir(staging, 0o700)
         staging.chmod(output_mode(folder=True))
     except OSError as error:
         raise cannot_write(target, error) from None
-    return staging
 
 
 def swap_into_place(staging: Path, target: Path) -> None:
@@ -372,13 +379,15 @@ def swap_into_place(staging: Path, target: Path) -> None:
     if not target.exists():
         os.replace(staging, target)
         return
-    retired = Path(tempfile.mkdtemp(prefix=staging_prefix(target, retired=True), dir=target.parent))
+    retired = staging_name(target, retired=True)
     earlier = retired / target.name
-    os.replace(target, earlier)
     try:
+        os.mkdir(retired, 0o700)
+        os.replace(target, earlier)
         os.replace(staging, target)
     except BaseException:
-        os.replace(earlier, target)
+        if earlier.exists() and not target.exists():
+            os.replace(earlier, target)
         shutil.rmtree(retired, ignore_errors=True)
         raise
     shutil.rmtree(retired, ignore_errors=True)
