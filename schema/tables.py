@@ -28,7 +28,9 @@ class Articles(pa.DataFrameModel):
         description="Stable id: a hash of the text, or the manifest's id.",
     )
     story_id: Series[str] = pa.Field(description="Shared by near-duplicate copies of one story.")
-    file: Series[str] = pa.Field(description="File name the article was read from.")
+    file: Series[str] = pa.Field(
+        description="File name the article was read from (a corpus row: `corpus.csv:4`)."
+    )
     source: Series[str] = pa.Field(
         description="Outlet, as the manifest names it; empty if unknown."
     )
@@ -37,13 +39,17 @@ class Articles(pa.DataFrameModel):
         str_matches=ISO_DATE_OR_EMPTY, description="Publication date YYYY-MM-DD; empty if unknown."
     )
     language: Series[str] = pa.Field(description="Language code; empty if unknown.")
-    title: Series[str] = pa.Field(str_length={"min_value": 1}, description="First non-empty line.")
+    title: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        description="The title given (corpus column, page title), else the first non-empty line.",
+    )
     text: Series[str] = pa.Field(
         str_length={"min_value": 1},
         description="The text annotators see; offsets count its characters.",
     )
     raw_sha256: Series[str] = pa.Field(
-        str_matches=SHA256, description="sha256 of the file's bytes."
+        str_matches=SHA256,
+        description="sha256 of the file's bytes (of a corpus row: its text as given).",
     )
     text_sha256: Series[str] = pa.Field(
         str_matches=SHA256, unique=True, description="sha256 of the text (UTF-8)."
