@@ -22,6 +22,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from stancepack.errors import ExportError
+from stancepack.export.duplicate_keys import (
+    NOTING_DECODER,
+    TaskWithDuplicateKeys,
+    may_have_duplicate_keys,
+    moved_into,
+    with_duplicate_keys,
+)
 from stancepack.export.issues import WARNING, Issue, type_name
 
 # Keys of which a task object has at least one.
@@ -138,7 +145,18 @@ def parse_export(data: bytes, source: str = "export") -> ExportFile:
     if surrogate is not None:
         line, column = line_and_column(text, surrogate)
         raise lone_surrogate_error(source, text[surrogate : surrogate + 6], line, column)
+    if may_have_duplicate_keys(text, value):
+        value = _noting_duplicate_keys(text)
     return tasks_from_json(value, source)
+
+
+def _noting_duplicate_keys(text: str) -> Any:
+    """The JSON value of ``text``, each task (or the object) that gives a key twice a
+    `TaskWithDuplicateKeys`."""
+    value = NOTING_DECODER.decode(text)
+    if isinstance(value, list):
+        return [with_duplicate_keys(item) for item in value]
+    return with_duplicate_keys(value)
 
 
 def tasks_from_json(value: Any, source: str = "export") -> ExportFile:
@@ -301,6 +319,16 @@ def is_flat_record(item: dict[str, Any]) -> bool:
     return not has_task_keys and any(key in item for key in FLAT_EXPORT_KEYS)
 
 
+def _paths_in_nested_task(value: dict[str, Any]) -> tuple[str, ...]:
+    """The paths of duplicate keys of an annotation file, as paths in the task read from it."""
+    if not isinstance(value, TaskWithDuplicateKeys):
+        return ()
+    return tuple(
+        path.removeprefix("task.") if path.startswith("task.") else f"annotations[0].{path}"
+        for path in value.duplicate_keys
+    )
+
+
 def _tasks_from_object(value: dict[str, Any], source: str) -> ExportFile:
     if any(key in value for key in TASK_KEYS):
         note = Issue(
@@ -311,7 +339,9 @@ def _tasks_from_object(value: dict[str, Any], source: str) -> ExportFile:
         return ExportFile(source, [value], (note,))
     if isinstance(value.get("task"), dict) and "result" in value:
         annotation = {key: item for key, item in value.items() if key != "task"}
-        task = {**value["task"], "annotations": [annotation]}
+        task = moved_into(
+            {**value["task"], "annotations": [annotation]}, _paths_in_nested_task(value)
+        )
         note = Issue(
             WARNING,
             "annotation-file",

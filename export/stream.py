@@ -18,9 +18,11 @@ scanner until past the failed guess. A batch also goes to the standard scanner w
 parsers would not give the same values: integers of 19 digits or more (orjson turns those
 beyond 64 bits into floats); everything else orjson refuses (NaN, Infinity, lone surrogates,
 bytes that are not UTF-8, nesting beyond 1,024 levels) makes the batch fail and go the same
-way. The tasks, and any refusal with its line and column, are the same either way; only a
-task nested between about 1,000 and 1,024 levels deep, which the standard scanner refuses
-as too deep, would be read by orjson.
+way, and so does a batch in which some object may give a key twice
+(`stancepack.export.duplicate_keys`: the standard scanner notes which). The tasks, and any
+refusal with its line and column, are the same either way; only a task nested between
+about 1,000 and 1,024 levels deep, which the standard scanner refuses as too deep, would be
+read by orjson.
 
 A large file can be read in two parts at once (`stancepack.export.halves`): `plan_split`
 guesses a boundary between tasks near the middle, `stream_part` reads the tasks after it,
@@ -48,9 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import orjson
 
 from stancepack.errors import ExportError
+from stancepack.export.duplicate_keys import (
+    NOTING_DECODER,
+    may_have_duplicate_keys,
+    with_duplicate_keys,
+)
 from stancepack.export.issues import Issue
 from stancepack.export.reader import (
     BOM,
@@ -89,6 +97,7 @@ def _mark(byte: int) -> int:
 
 
 MARKS = bytes(_mark(byte) for byte in range(256))
+CONTINUATION, LINE_BREAK = ord("c"), ord("n")
 LONG_DIGITS = b"0" * 19
 _KEY = r'"(?:[^"\\]|\\.)*"'
 # The start of a task: its first key and, when that key's value is an integer, the second.
@@ -472,7 +481,7 @@ class _ListReader:
             match = self._at_split(data, at, start, match)
             cut = match.start() + 1
             marks = data[start : match.end()].translate(MARKS)
-            items = self._parsed(data[start:cut], marks)
+            items = self._parsed(memoryview(data)[start:cut], marks)
             if items is None:
                 self.scanned_until = self.offset + cut - start - marks.count(b"c", 0, cut - start)
                 break
@@ -503,15 +512,16 @@ class _ListReader:
         return self.boundary.search(data, start + self.batch_bytes)
 
     @staticmethod
-    def _parsed(batch: bytes, marks: bytes) -> list[Any] | None:
+    def _parsed(batch: memoryview, marks: bytes) -> list[Any] | None:
         """The values of a batch, as the standard scanner would read them; None when orjson
         does not read them or might read them differently."""
         if marks.find(LONG_DIGITS) >= 0:
             return None
         try:
-            return orjson.loads(b"[" + batch + b"]")
+            items: list[Any] = orjson.loads(b"".join((b"[", batch, b"]")))
         except orjson.JSONDecodeError:
             return None
+        return None if may_have_duplicate_keys(batch, items) else items
 
     def _undecode(self, position: int) -> bytes:
         """The bytes from ``position`` of the text on; the text held is dropped, as if it had
@@ -527,12 +537,14 @@ class _ListReader:
 
     def _advance(self, marks: bytes) -> None:
         """Count the characters and line breaks of bytes used by a batch."""
-        line_breaks = marks.count(b"n")
+        array = np.frombuffer(marks, np.uint8)
+        continuations = array == CONTINUATION
+        line_breaks = int(np.count_nonzero(array == LINE_BREAK))
         if line_breaks:
             last = marks.rfind(b"n")
-            self.line_start = self.offset + last + 1 - marks.count(b"c", 0, last)
+            self.line_start = self.offset + last + 1 - int(np.count_nonzero(continuations[:last]))
             self.newlines += line_breaks
-        self.offset += len(marks) - marks.count(b"c")
+        self.offset += len(marks) - int(np.count_nonzero(continuations))
 
     def _value(self, position: int, refusal: _Refusal) -> tuple[Any, int] | None:
         """The JSON value at ``position`` and the position after it, reading more of the
@@ -554,6 +566,8 @@ class _ListReader:
             else:
                 if self.at_end or end < len(self.text) - NEAR_END:
                     self._check_surrogates(position, end, refusal)
+                    if may_have_duplicate_keys(self.text, item, position, end):
+                        item = with_duplicate_keys(NOTING_DECODER.scan_once(self.text, position)[0])
                     return item, end
                 message, at = "", end
             cut_short = at >= len(self.text) - NEAR_END or message.startswith("Unterminated")

@@ -246,6 +246,30 @@ def test_tasks_a_batch_could_get_wrong_are_read_as_the_whole_file_reader_reads_t
     assert_read_alike(path, (1, 64, 1 << 20))
 
 
+def duplicate_keys_of(tasks: list) -> list:
+    return [getattr(task, "duplicate_keys", ()) for task in tasks]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_keys_given_twice_are_noted_as_the_whole_file_reader_notes_them(tmp_path, layout):
+    tasks = list(synthetic_tasks(120, seed=4))
+    marked = (0, 1, 70, 119)  # the first task, a batch's first and last tasks
+    for number in marked:
+        tasks[number]["data"]["mark"] = "MARK"
+    text = laid_out(tasks, layout).replace(
+        '"mark": "MARK"', '"mark": 0, "m": {"a": 1, "a": 2}, "mark": 1'
+    )
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    whole = duplicate_keys_of(load_export(path).tasks)
+    assert [number for number, keys in enumerate(whole) if keys] == list(marked)
+    assert {keys for keys in whole if keys} == {("data.mark", "data.m.a")}
+    for chunk_bytes in (64, 1 << 20):
+        for batch_bytes in BATCH_SIZES:
+            streamed = stream_export(path, chunk_bytes=chunk_bytes, batch_bytes=batch_bytes)
+            assert duplicate_keys_of(list(streamed.tasks)) == whole
+
+
 def peak_bytes_streaming(path: Path, **options) -> int:
     tracemalloc.start()
     try:
