@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from stancepack.annotate.gazetteer import Gazetteer, fold
+from stancepack.export.duplicate_keys import TaskWithDuplicateKeys
 from stancepack.export.issues import (
     CONTROL_CHARACTER,
     ERROR,
@@ -112,14 +113,15 @@ DTYPES = {
 
 ANNOTATION = "annotation"
 PREDICTION = "prediction"
-# Issue codes other modules look for: tasks named by their position in the file (a task
-# that is not an object, a task without an id or with an id that is neither an integer nor a
-# string), and an article with two texts.
+# Issue codes of tasks named by their position in the file (a task that is not an object, a
+# task without an id or with an id that is neither an integer nor a string).
 BAD_TASK = "bad-task"
 MISSING_TASK_ID = "missing-task-id"
 BAD_TASK_ID = "bad-task-id"
 NAMED_BY_POSITION = frozenset({BAD_TASK, MISSING_TASK_ID, BAD_TASK_ID})
+# Issue codes of an article with two texts, and of one article in two tasks.
 ARTICLE_TEXT_CONFLICT = "article-text-conflict"
+DUPLICATE_ARTICLE = "duplicate-article"
 # Result types stancepack reads; any other type belongs to another kind of project.
 SPAN_TYPE = "labels"
 PER_REGION_TYPES = ("choices", "textarea")
@@ -261,7 +263,8 @@ class Flattener:
         self.issues: list[Issue] = []
         self.positions = Positions()
         self.counts = {name: 0 for name in Counts.__dataclass_fields__}
-        self.article_texts: dict[str, tuple[str, str]] = {}
+        self.article_texts: dict[str, tuple[str, str]] = {}  # id -> (text hash, task id)
+        self.article_hashes: dict[str, tuple[str, str]] = {}  # hash -> (article id, task id)
         self.pre_1_0_tasks = 0
         self.prediction_ids_only = 0
 
@@ -281,6 +284,15 @@ class Flattener:
             )
             return
         task = TaskContext(self, raw, position)
+        if type(raw) is not dict and isinstance(raw, TaskWithDuplicateKeys):
+            for path in raw.duplicate_keys:
+                task.issue(
+                    ERROR,
+                    "duplicate-key",
+                    "key given more than once in one object; JSON readers keep only its last "
+                    "value and drop the others",
+                    field=path,
+                )
         self._add_article(task)
         annotations = self._annotation_list(task, raw)
         for number, annotation in enumerate(annotations, 1):
@@ -341,13 +353,37 @@ class Flattener:
                 task.issue(**control_character_issue(f"data.{key}", value))
 
     def _check_article_text(self, task: TaskContext, digest: str) -> None:
-        earlier = self.article_texts.setdefault(task.article_id, (digest, task.task_id))
-        if earlier[0] != digest:
+        """An article with two texts is an error; one article in two tasks (the same id or
+        the same text) is a warning: it was imported twice (two tasks with one id are
+        reported as such)."""
+        entry = (digest, task.task_id)
+        earlier = self.article_texts.setdefault(task.article_id, entry)
+        same_text = self.article_hashes.setdefault(digest, (task.article_id, task.task_id))
+        if earlier is entry:
+            if same_text[0] != task.article_id and same_text[1] != task.task_id and task.text:
+                task.issue(
+                    WARNING,
+                    DUPLICATE_ARTICLE,
+                    f"the same text as article {same_text[0]} in task {same_text[1]}; "
+                    "imported twice?",
+                    field=f"data.{TEXT}",
+                    value=digest[:12],
+                )
+        elif earlier[0] != digest:
             task.issue(
                 ERROR,
                 ARTICLE_TEXT_CONFLICT,
                 f"article {task.article_id} has a different text in task {earlier[1]} "
                 f"(sha256 {earlier[0][:12]} there, {digest[:12]} here)",
+                field="article_id",
+                value=task.article_id,
+            )
+        elif earlier[1] != task.task_id:
+            task.issue(
+                WARNING,
+                DUPLICATE_ARTICLE,
+                f"article {task.article_id} is also in task {earlier[1]}, with the same text; "
+                "imported twice?",
                 field="article_id",
                 value=task.article_id,
             )

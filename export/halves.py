@@ -16,8 +16,8 @@ where they are sure to be the same:
 - the second half's reader found nothing to refuse (a refusal names a line and a column,
   which only a reader from the start of the file knows);
 - no task of the second half is named by its position (a task without an id);
-- no article of the second half also appears in the first with another text, or with two
-  texts in the second (a conflict is reported against the article's first text).
+- no article of the second half also appears in the first, by its id or its text (a
+  conflict or a repeat is reported against the article's first task).
 
 Otherwise the first half's reader simply reads on to the end of the file, as in one pass,
 and the second process's work is dropped.
@@ -41,12 +41,7 @@ from stancepack.annotate.gazetteer import Gazetteer
 from stancepack.errors import ExportError
 from stancepack.export.checks import RankedIssue
 from stancepack.export.chunks import ChunkChecks, IdRegister, chunks_of
-from stancepack.export.flatten import (
-    ARTICLE_TEXT_CONFLICT,
-    NAMED_BY_POSITION,
-    Counts,
-    Flattener,
-)
+from stancepack.export.flatten import NAMED_BY_POSITION, Counts, Flattener
 from stancepack.export.issues import Issue
 from stancepack.export.stream import Split, plan_split, stream_export, stream_part
 from stancepack.schema.taxonomy import Taxonomy
@@ -139,13 +134,11 @@ def mergeable(half: Half, first: Flattener) -> bool:
     module's documentation); ``first`` has read the first half."""
     if any(issue.code in NAMED_BY_POSITION for issue in half.structural):
         return False
-    conflicted = {issue.value for issue in half.structural if issue.code == ARTICLE_TEXT_CONFLICT}
-    texts = first.article_texts
-    for article_id, (digest, _) in half.article_texts.items():
-        earlier = texts.get(article_id)
-        if earlier is not None and (earlier[0] != digest or article_id in conflicted):
-            return False
-    return True
+    texts, hashes = first.article_texts, first.article_hashes
+    return not any(
+        article_id in texts or digest in hashes
+        for article_id, (digest, _) in half.article_texts.items()
+    )
 
 
 def merge(half: Half, first: Flattener, checks: ChunkChecks) -> None:

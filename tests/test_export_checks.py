@@ -242,12 +242,13 @@ def test_adjacent_spans_with_the_same_label_do_not_overlap():
 
 
 def test_the_same_article_with_different_text_in_two_tasks():
-    (issue,) = validate_export(FIXTURES / "article-conflict.json", TAXONOMY).issues
-    assert (issue.code, issue.task_id, issue.value) == (
+    conflict, repeat = validate_export(FIXTURES / "article-conflict.json", TAXONOMY).issues
+    assert (conflict.code, conflict.task_id, conflict.value) == (
         "article-text-conflict",
         "610",
         "a1b2c3d4e5f60718",
     )
+    assert (repeat.severity, repeat.code, repeat.task_id) == ("warning", "duplicate-article", "611")
 
 
 def test_cancelled_and_empty_annotations_are_counted_and_kept_out_of_the_data():

@@ -187,9 +187,10 @@ def _dangling_relation(task: dict) -> None:
 
 
 def _unknown_relation(task: dict) -> None:
-    first = _spans(task)[0]["id"]
+    spans = _spans(task)
+    first, last = spans[0]["id"], spans[-1]["id"]  # the same span when there is one
     task["annotations"][0]["result"].append(
-        {"type": "relation", "from_id": first, "to_id": first, "labels": ["quotes"]}
+        {"type": "relation", "from_id": first, "to_id": last, "labels": ["quotes"]}
     )
 
 
@@ -228,7 +229,7 @@ CORRUPTIONS: dict[Callable[[dict], None], tuple[str, set[str]]] = {
     _second_stance: ("multiple-stances", set()),
     _duplicate_region_id: ("duplicate-region-id", {"duplicate-span", "overlapping-span"}),
     _dangling_relation: ("dangling-relation", set()),
-    _unknown_relation: ("unknown-relation", set()),
+    _unknown_relation: ("unknown-relation", {"self-relation"}),
     _duplicate_span: ("duplicate-span", set()),
     _image_box: ("not-text-span", set()),
     _same_article_other_text: ("article-text-conflict", set()),

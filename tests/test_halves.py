@@ -109,14 +109,6 @@ def test_notes_on_the_file_count_the_tasks_of_both_halves(tmp_path, problems, me
     assert "6 predictions given by id only" in text
 
 
-def test_an_article_in_both_halves_with_one_text_is_merged(tmp_path, problems, merges):
-    problems[50]["data"]["article_id"] = problems[5]["data"]["article_id"] = "shared"
-    problems[50]["data"]["text"] = problems[5]["data"]["text"]
-    path = write_tasks(tmp_path / "export.json", problems)
-    assert_same_in_halves(path)
-    assert merges.count == 1
-
-
 def test_a_valid_generated_export_gets_the_one_pass_report(tmp_path, merges):
     path = write_export(tmp_path / "export.json", 300, seed=5)
     text, _ = assert_same_in_halves(path, 64)
@@ -158,6 +150,26 @@ def test_an_article_with_another_text_in_the_second_half_is_read_in_one_pass(
     path = write_tasks(tmp_path / "export.json", problems)
     text, _ = assert_same_in_halves(path)
     assert "article-text-conflict" in text and merges.count == 0
+
+
+@pytest.mark.parametrize("same_id", [True, False], ids=["same id", "another id"])
+def test_an_article_in_both_halves_is_read_in_one_pass(tmp_path, problems, merges, same_id):
+    problems[50]["data"]["text"] = problems[5]["data"]["text"]
+    if same_id:
+        problems[50]["data"]["article_id"] = problems[5]["data"]["article_id"] = "shared"
+    path = write_tasks(tmp_path / "export.json", problems)
+    text, _ = assert_same_in_halves(path)
+    task = problems[5]["id"]
+    warned = "article shared is also in task" if same_id else "the same text as article"
+    assert f"{warned} " in text and f"in task {task}" in text and merges.count == 0
+
+
+def test_an_article_twice_in_the_second_half_is_merged(tmp_path, problems, merges):
+    problems[50]["data"]["text"] = problems[55]["data"]["text"]
+    problems[50]["data"]["article_id"] = problems[55]["data"]["article_id"]
+    path = write_tasks(tmp_path / "export.json", problems)
+    text, _ = assert_same_in_halves(path)
+    assert "duplicate-article" in text and merges.count == 1
 
 
 def test_a_cut_guessed_inside_a_nested_object_is_never_taken(tmp_path, merges):
