@@ -34,6 +34,8 @@ from stancepack.schema.taxonomy import Taxonomy
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
+    from stancepack.annotate.gazetteer import Gazetteer
+
 SEED_PROJECT = "seed articles"
 BATCH_SIZE = 500
 LIST_PAGE_SIZE = 1000
@@ -479,14 +481,39 @@ def imported_predictions(answer: Any) -> int:
 
 # --- pre-annotations ------------------------------------------------------------------------
 
+# The gazetteer of a debate folder, beside its taxonomy.yaml (``stancepack init``).
+DEBATE_GAZETTEER = "actors.yaml"
+# The seed debate's folder in a clone of the repository: the packaged taxonomy's debate.
+SEED_DEBATE_FOLDER = Path("data")
 
-def make_predictor(gazetteer_path: str | Path, taxonomy: Taxonomy) -> Predictor:
-    """Pre-annotations of the rule-based pre-annotator: one prediction per article, none
-    when it proposes nothing."""
+
+def gazetteer_path(gazetteer: Path | None, taxonomy_path: Path | None) -> Path | None:
+    """The gazetteer file project commands pre-annotate with, in order: ``gazetteer`` when
+    given; the debate folder's actors.yaml (the folder of ``taxonomy_path``, or, with the
+    packaged taxonomy, the seed debate folder data/ of a clone) when it exists; else None,
+    which stands for the packaged base gazetteer."""
+    if gazetteer is not None:
+        return gazetteer
+    folder = SEED_DEBATE_FOLDER if taxonomy_path is None else Path(taxonomy_path).parent
+    beside = folder / DEBATE_GAZETTEER
+    return beside if beside.is_file() else None
+
+
+def load_project_gazetteer(path: str | Path | None, taxonomy: Taxonomy) -> Gazetteer:
+    """The gazetteer file ``path``, or the packaged base gazetteer when it is None."""
+    from stancepack.annotate.base_gazetteer import load_base_gazetteer
     from stancepack.annotate.gazetteer import load_gazetteer
+
+    return load_base_gazetteer(taxonomy) if path is None else load_gazetteer(path, taxonomy)
+
+
+def make_predictor(gazetteer_path: str | Path | None, taxonomy: Taxonomy) -> Predictor:
+    """Pre-annotations of the rule-based pre-annotator with the gazetteer file
+    ``gazetteer_path`` (the packaged base gazetteer when None): one prediction per article,
+    none when it proposes nothing."""
     from stancepack.annotate.preannotate import Preannotator
 
-    annotator = Preannotator(load_gazetteer(gazetteer_path, taxonomy), taxonomy)
+    annotator = Preannotator(load_project_gazetteer(gazetteer_path, taxonomy), taxonomy)
 
     def predict(article: Article) -> list[dict[str, Any]]:
         prediction = annotator.prediction(article.text)

@@ -9,6 +9,7 @@ import threading
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html import unescape
+from pathlib import Path
 
 import httpx
 import pytest
@@ -283,6 +284,7 @@ def test_project_commands_create_then_sync(label_studio, tmp_path):
     again = run("project", "create", "cli test", str(articles), *gazetteer, env=env)
     assert again.exit_code == 1
     assert again.stderr == (
+        f"pre-annotating with {GAZETTEER}\n"
         f"Error: project 'cli test' already exists at {label_studio.url} (id {project_id}); "
         "add articles to it with: stancepack project sync\n"
     )
@@ -433,3 +435,50 @@ def test_task_data_keeps_the_outlet_out_of_label_studios_source_key():
     assert projects.task_data(dated)["outlet"] == "RT"
     assert projects.task_data(dated)["byline"] == "RT · 2024-03-04"
     assert projects.task_data(undated)["byline"] == "ABC News"
+
+
+# --- which gazetteer pre-annotates --------------------------------------------------------
+
+
+def test_the_gazetteer_is_the_option_then_the_debate_folder_s_then_the_base_one(
+    tmp_path, monkeypatch
+):
+    debate = tmp_path / "debate"
+    debate.mkdir()
+    taxonomy_path = write_taxonomy(debate / "taxonomy.yaml", default_taxonomy_data())
+    given = tmp_path / "mine.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert projects.gazetteer_path(given, taxonomy_path) == given
+    assert projects.gazetteer_path(None, taxonomy_path) is None  # no actors.yaml there
+    (debate / "actors.yaml").write_text(GAZETTEER.read_text(encoding="utf-8"), encoding="utf-8")
+    assert projects.gazetteer_path(None, taxonomy_path) == debate / "actors.yaml"
+    assert projects.gazetteer_path(given, taxonomy_path) == given
+    # the packaged taxonomy: the seed debate folder data/ of a clone, else the base one
+    assert projects.gazetteer_path(None, None) is None
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "actors.yaml").write_text("actors: []\n", encoding="utf-8")
+    assert projects.gazetteer_path(None, None) == Path("data") / "actors.yaml"
+
+
+def test_without_a_gazetteer_file_the_packaged_base_gazetteer_pre_annotates():
+    article = replace(SEEDS[0], text="Poland and NATO rejected the idea, Moscow said.")
+    prediction = projects.make_predictor(None, TAXONOMY)(article)[0]
+    names = [i["value"]["text"] for i in prediction["result"] if i["from_name"] == "actor_name"]
+    assert names == [["Poland"], ["NATO"]]
+
+
+def test_project_create_uses_the_actors_yaml_beside_the_taxonomy(tmp_path):
+    debate = tmp_path / "debate"
+    debate.mkdir()
+    taxonomy_path = write_taxonomy(debate / "taxonomy.yaml", default_taxonomy_data())
+    (debate / "actors.yaml").write_text("actors: 3\n", encoding="utf-8")
+    result = run(
+        "project", "create", "debate", str(SEED_ARTICLES), "--taxonomy", str(taxonomy_path),
+        "--url", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"Error: {debate / 'actors.yaml'}: expected a mapping with an 'actors' list at the top "
+        "level\n"
+    )
+    assert f"pre-annotating with {debate / 'actors.yaml'}\n" in result.stderr

@@ -12,10 +12,10 @@ from stancepack.commands.server import data_dir_option, database_option, print_l
 
 if TYPE_CHECKING:
     from stancepack.annotate.database import DatabaseUrl
-    from stancepack.annotate.projects import SyncReport
+    from stancepack.annotate.projects import Predictor, SyncReport
+    from stancepack.schema.taxonomy import Taxonomy
 
 DEFAULT_ARTICLES = Path("data") / "articles"
-DEFAULT_GAZETTEER = Path("data") / "actors.yaml"
 
 name_argument = click.argument("name")
 articles_argument = click.argument(
@@ -30,9 +30,10 @@ url_option = click.option(
 gazetteer_option = click.option(
     "--gazetteer",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_GAZETTEER,
-    show_default=True,
-    help="Actor gazetteer the pre-annotator uses.",
+    default=None,
+    help="Actor gazetteer the pre-annotator uses (default: actors.yaml beside the "
+    "--taxonomy file, or data/actors.yaml with the packaged taxonomy, when it exists; "
+    "else the packaged base gazetteer of countries and organisations).",
 )
 no_preannotate_option = click.option(
     "--no-preannotate", is_flag=True, help="Import the tasks without pre-annotations."
@@ -74,7 +75,7 @@ def create(
     url: str | None,
     data_dir: Path | None,
     taxonomy_path: Path | None,
-    gazetteer: Path,
+    gazetteer: Path | None,
     no_preannotate: bool,
     batch_size: int,
 ) -> None:
@@ -93,7 +94,7 @@ def create(
 
     taxonomy = load_taxonomy(taxonomy_path)
     items = projects.read_articles(articles)
-    predict = None if no_preannotate else projects.make_predictor(gazetteer, taxonomy)
+    predict = None if no_preannotate else predictor(gazetteer, taxonomy_path, taxonomy)
     connection = resolve_connection(url, data_dir=data_dir)
     client = connect(connection)
     report = projects.create_project(
@@ -128,7 +129,7 @@ def sync(
     url: str | None,
     data_dir: Path | None,
     taxonomy_path: Path | None,
-    gazetteer: Path,
+    gazetteer: Path | None,
     no_preannotate: bool,
     batch_size: int,
 ) -> None:
@@ -150,7 +151,7 @@ def sync(
 
     taxonomy = load_taxonomy(taxonomy_path)
     items = projects.read_articles(articles)
-    predict = None if no_preannotate else projects.make_predictor(gazetteer, taxonomy)
+    predict = None if no_preannotate else predictor(gazetteer, taxonomy_path, taxonomy)
     connection = resolve_connection(url, data_dir=data_dir)
     client = connect(connection)
     report = projects.sync_project(
@@ -162,6 +163,16 @@ def sync(
         f"project {name!r} (id {report.project_id}): {report.added} added, "
         f"{report.already_there} already there, {report.predictions} pre-annotations"
     )
+
+
+def predictor(gazetteer: Path | None, taxonomy_path: Path | None, taxonomy: Taxonomy) -> Predictor:
+    """The pre-annotator of the gazetteer the options name (see ``gazetteer_path``),
+    saying which one it is."""
+    from stancepack.annotate import projects
+
+    path = projects.gazetteer_path(gazetteer, taxonomy_path)
+    say(f"pre-annotating with {path or 'the packaged base gazetteer'}")
+    return projects.make_predictor(path, taxonomy)
 
 
 def warn_taxonomy(report: SyncReport) -> None:
@@ -205,7 +216,7 @@ def up(
     port: int | None,
     database: DatabaseUrl | None,
     articles_path: Path,
-    gazetteer: Path,
+    gazetteer: Path | None,
     taxonomy_path: Path | None,
     timeout: float,
 ) -> None:
@@ -226,7 +237,7 @@ def up(
 
     taxonomy = load_taxonomy(taxonomy_path)
     items = projects.read_articles([articles_path])
-    predict = projects.make_predictor(gazetteer, taxonomy)
+    predict = predictor(gazetteer, taxonomy_path, taxonomy)
     info = local.ensure_running(data_dir, port, timeout=timeout, on_progress=say, database=database)
     if info.already_running:
         say(f"Label Studio is already running (pid {info.pid})")
