@@ -9,9 +9,12 @@ the template's placeholder. No clock is read: the card holds no time but the exp
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from stancepack.export.adjudicate import RULES
+from stancepack.export.issues import CONTROL_CHARACTER
 from stancepack.export.package import NO_VALUE
 from stancepack.export.splits import SPLITS, listed_splits
 from stancepack.schema.codebook import SECTIONS, render_markdown
@@ -26,6 +29,26 @@ CONFIG_SUMMARIES = {
     "actors": "one row per canonical actor (type and name) of the adjudicated mentions",
 }
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
+# Markdown punctuation that opens markup in running text (emphasis, code, links, images).
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]])")
+BACKTICKS = re.compile("`+")
+
+
+def inert(text: Any) -> str:
+    """Text the card quotes from elsewhere (outlet names, the curators' words, values of
+    the export) as Markdown that shows it as it is, on one line: HTML escaped (so ``<!--``
+    hides nothing and a tag is no tag) and Markdown punctuation backslash-escaped."""
+    one_line = CONTROL_CHARACTER.sub(" ", str(text))
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def code(text: Any) -> str:
+    """Text quoted from elsewhere as a Markdown code span, on one line (a code span shows
+    HTML and Markdown as text; its fence is longer than any run of backticks inside)."""
+    one_line = CONTROL_CHARACTER.sub(" ", str(text))
+    fence = "`" * (max(map(len, BACKTICKS.findall(one_line)), default=0) + 1)
+    pad = " " if one_line[:1] == "`" or one_line[-1:] == "`" else ""
+    return f"{fence}{pad}{one_line}{pad}{fence}"
 
 
 def _cell(value: Any) -> str:
@@ -220,7 +243,7 @@ def label_count_tables(facts: dict[str, Any]) -> str:
 
 
 def outlets_table(facts: dict[str, Any]) -> str:
-    rows = [[row["source"], row["articles"], row["mentions"]] for row in facts["outlets"]]
+    rows = [[inert(row["source"]), row["articles"], row["mentions"]] for row in facts["outlets"]]
     return table(["outlet", "articles", "adjudicated mentions"], rows)
 
 
@@ -299,7 +322,7 @@ def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         for count, articles in process["articles_by_annotator_count"].items()
     )
     if process["predictions"]:
-        versions = ", ".join(f"`{v}`" for v in process["prediction_model_versions"]) or "unnamed"
+        versions = ", ".join(map(code, process["prediction_model_versions"])) or "unnamed"
         pre = (
             "Pre-annotation: the export holds "
             f"{plural(process['predictions'], 'model prediction')} (model versions {versions}) "
@@ -337,7 +360,7 @@ def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
 
 def annotators_section(facts: dict[str, Any]) -> str:
     process = facts["annotation_process"]
-    curators = facts.get("curators", "")
+    curators = inert(facts.get("curators", ""))
     return (
         (f"Annotated by {curators}. " if curators else "")
         + f"{plural(process['annotators'], 'human annotator')}, "
@@ -446,11 +469,11 @@ def provenance(facts: dict[str, Any]) -> str:
     rows = [
         ["taxonomy", f"`{facts['taxonomy']['name']}` version `{facts['taxonomy']['version']}`"],
         ["stancepack version", facts["stancepack_version"]],
-        ["export file", f"`{source['export_file']}`"],
+        ["export file", code(source["export_file"])],
         ["export sha256", f"`{source['export_sha256']}`"],
-        ["Label Studio project", ", ".join(source["project_ids"]) or unknown],
-        ["export time", source["export_time"] or unknown],
-        ["latest annotation change", source["latest_annotation_time"] or unknown],
+        ["Label Studio project", inert(", ".join(source["project_ids"])) or unknown],
+        ["export time", inert(source["export_time"]) or unknown],
+        ["latest annotation change", inert(source["latest_annotation_time"]) or unknown],
         ["text", facts["text"]],
         ["validation", validation_line(facts["validation"])],
     ]
@@ -505,7 +528,7 @@ def render_card(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         source_data_producers_section=producers(facts),
         annotation_process_section=annotation_process(facts, taxonomy),
         who_are_annotators_section=annotators_section(facts),
-        curators=facts.get("curators", ""),
+        curators=inert(facts.get("curators", "")),
         personal_and_sensitive_information=personal_information(facts),
         bias_risks_limitations=limitations(facts, taxonomy),
         bias_recommendations="Report results per outlet and per split; check the tie flags "

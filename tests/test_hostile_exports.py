@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from markdown_it import MarkdownIt
 
 from stancepack.cli import cli
+from stancepack.export.card import code
 from stancepack.export.checks import validate_export
 from stancepack.export.issues import CONTROL_CHARACTER
 from stancepack.export.report import format_text
@@ -376,3 +379,148 @@ def test_a_huge_csv_export_is_named_from_its_first_line(tmp_path):
     result = run("validate", csv)
     assert result.stderr.startswith(f"Error: {csv}: a CSV export, not a full JSON export: ")
     assert result.exit_code == 1
+
+
+# --- one article in two tasks ---------------------------------------------------------------
+
+
+def warning_lines(result: Result) -> list[str]:
+    return [line.strip() for line in result.stdout.splitlines() if line.startswith("  warning ")]
+
+
+def test_an_article_imported_twice_is_a_warning(tmp_path):
+    again = task(3, article_id="article-1")  # the first task's article, under a new task id
+    renamed = task(4, article_id="article-9")  # its text again, under another article id
+    result = validated(tmp_path, [task(1), task(2, article_id="article-1"), again, renamed])
+    digest = sha256(TEXT.encode()).hexdigest()[:12]
+    assert warning_lines(result) == [
+        'warning duplicate-article: task 2, article_id "article-1": article article-1 is also '
+        "in task 1, with the same text; imported twice?",
+        'warning duplicate-article: task 3, article_id "article-1": article article-1 is also '
+        "in task 1, with the same text; imported twice?",
+        f'warning duplicate-article: task 4, data.text "{digest}": the same text as article '
+        "article-1 in task 1; imported twice?",
+    ]
+    assert result.stdout.splitlines()[-1].endswith("errors 0, warnings 3: valid")
+    assert result.exit_code == 0
+
+
+# --- a key given twice ------------------------------------------------------------------------
+
+DUPLICATE = (
+    "key given more than once in one object; JSON readers keep only its last value and drop "
+    "the others"
+)
+
+
+def export_of(tmp_path: Path, texts: list[str]) -> Path:
+    """An export of the tasks written as ``texts``."""
+    export = tmp_path / "export.json"
+    export.write_text("[" + ", ".join(texts) + "]", encoding="utf-8")
+    return export
+
+
+# Where a key is given twice: the text replaced, and the key's path in its task.
+DUPLICATES = {
+    "annotations emptied": (
+        '"annotations": [',
+        '"annotations": [], "annotations": [',
+        "annotations",
+    ),
+    "a result emptied": ('"result": [', '"result": [], "result": [', "annotations[0].result"),
+    "a start given twice": (
+        '"start": 17',
+        '"start": 3, "start": 17',
+        "annotations[0].result[0].value.start",
+    ),
+    "text given twice": ('"text": "French', '"text": "", "text": "French', "data.text"),
+}
+
+
+@pytest.mark.parametrize(("old", "new", "path"), DUPLICATES.values(), ids=list(DUPLICATES))
+@pytest.mark.parametrize("position", [0, 1, 40], ids=["first task", "second task", "41st task"])
+def test_a_key_given_twice_is_an_error_naming_task_and_key(tmp_path, old, new, path, position):
+    texts = [json.dumps(task(number)) for number in range(1, 61)]
+    texts[position] = texts[position].replace(old, new, 1)
+    result = run("validate", export_of(tmp_path, texts))
+    assert [line for line in error_lines(result) if "duplicate-key" in line] == [
+        f"error duplicate-key: task {position + 1}, {path}: {DUPLICATE}"
+    ]
+    assert result.exit_code == 1
+
+
+def test_an_escaped_colon_hides_no_key_given_twice(tmp_path):
+    """The count of colons that finds a key given twice also counts colons written as
+    escapes in strings (orjson writes them back as colons)."""
+    texts = [json.dumps(task(number)) for number in range(1, 61)]
+    texts[30] = texts[30].replace('"annotations": [', '"annotations": [], "annotations": [')
+    texts[31] = texts[31].replace('"Troops"', '"Troops\\u003a \\u003A"')
+    result = run("validate", export_of(tmp_path, texts))
+    assert [line for line in error_lines(result) if "duplicate-key" in line] == [
+        f"error duplicate-key: task 31, annotations: {DUPLICATE}"
+    ]
+
+
+def test_a_key_given_twice_in_a_single_task_file(tmp_path):
+    export = tmp_path / "export.json"
+    single = json.dumps(task(7)).replace('"id": 7', '"id": 7, "id": 8')
+    export.write_text(single, encoding="utf-8")
+    result = run("validate", export)
+    assert error_lines(result) == [f"error duplicate-key: task 8, id: {DUPLICATE}"]
+    assert result.exit_code == 1
+
+
+def test_a_key_given_twice_in_an_annotation_file(tmp_path):
+    annotation = task(7)["annotations"][0]
+    nested = {**annotation, "task": {"id": 7, "data": {"text": TEXT}}}
+    text = json.dumps(nested).replace('"id": 7', '"id": 6, "id": 7')
+    text = text.replace(
+        '"completed_by"', '"was_cancelled": true, "was_cancelled": false, "completed_by"'
+    )
+    export = tmp_path / "export.json"
+    export.write_text(text, encoding="utf-8")
+    result = run("validate", export)
+    assert error_lines(result) == [
+        f"error duplicate-key: task 7, annotations[0].was_cancelled: {DUPLICATE}",
+        f"error duplicate-key: task 7, id: {DUPLICATE}",
+    ]
+
+
+# --- the dataset card ---------------------------------------------------------------------------
+
+HOSTILE_OUTLET = "Evil <!-- News"
+LIVE_HTML = '<img src=x onerror="alert(1)">'
+HOSTILE_CURATORS = f"Ann {LIVE_HTML} [me](javascript:alert(2)) <!-- and *the rest*\n# Not a heading"
+
+
+def test_outlet_names_and_curators_are_inert_in_the_card(tmp_path):
+    tasks = [task(1, outlet=HOSTILE_OUTLET), task(2, outlet=LIVE_HTML), task(3, outlet="Plain")]
+    for number, each in enumerate(tasks):
+        each["data"]["text"] = f"{TEXT} ({number})"
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    result = run("package", export, "-o", tmp_path / "dataset", "--curators", HOSTILE_CURATORS)
+    assert result.exit_code == 0, result.output
+    card = (tmp_path / "dataset" / "README.md").read_text(encoding="utf-8")
+    assert "| Evil &lt;!-- News | 1 | 1 |" in card
+    assert '| &lt;img src=x onerror="alert(1)"&gt; | 1 | 1 |' in card
+    curators = (
+        'Ann &lt;img src=x onerror="alert(1)"&gt; \\[me\\](javascript:alert(2)) &lt;!-- and '
+        "\\*the rest\\* # Not a heading"
+    )
+    assert f"- **Curated by:** {curators}\n" in card
+    assert f"Annotated by {curators}. " in card
+    assert "<img" not in card
+    page = MarkdownIt("commonmark").enable("table").render(card)
+    assert "<img" not in page and 'href="javascript' not in page
+    assert "<td>Evil &lt;!-- News</td>" in page and "<td>Plain</td>" in page
+    assert "<h4>Who are the source data producers?</h4>" in page
+    assert "<h1>Not a heading" not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("v1", "v1"), ("a`b <b>c</b>", "a`b &lt;b&gt;c&lt;/b&gt;"), ("`x``", "`x``")],
+)
+def test_values_quoted_as_code_stay_one_code_span(value, shown):
+    assert MarkdownIt().renderInline(f"model {code(value)} ok") == f"model <code>{shown}</code> ok"
