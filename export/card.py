@@ -14,12 +14,12 @@ import re
 from typing import Any
 
 from stancepack.export.adjudicate import RULES
-from stancepack.export.issues import CONTROL_CHARACTER
 from stancepack.export.package import NO_VALUE
 from stancepack.export.splits import SPLITS, listed_splits
 from stancepack.schema.codebook import SECTIONS, render_markdown
 from stancepack.schema.features import CONFIGS, DEFAULT_CONFIG, config_columns, config_features
 from stancepack.schema.taxonomy import Taxonomy
+from stancepack.terminal import CONTROL_CHARACTERS
 
 CONFIG_SUMMARIES = {
     "mentions": "the adjudicated actor mentions (one row per mention kept by adjudication)",
@@ -38,14 +38,14 @@ def inert(text: Any) -> str:
     """Text the card quotes from elsewhere (outlet names, the curators' words, values of
     the export) as Markdown that shows it as it is, on one line: HTML escaped (so ``<!--``
     hides nothing and a tag is no tag) and Markdown punctuation backslash-escaped."""
-    one_line = CONTROL_CHARACTER.sub(" ", str(text))
+    one_line = CONTROL_CHARACTERS.sub(" ", str(text))
     return MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
 def code(text: Any) -> str:
     """Text quoted from elsewhere as a Markdown code span, on one line (a code span shows
     HTML and Markdown as text; its fence is longer than any run of backticks inside)."""
-    one_line = CONTROL_CHARACTER.sub(" ", str(text))
+    one_line = CONTROL_CHARACTERS.sub(" ", str(text))
     fence = "`" * (max(map(len, BACKTICKS.findall(one_line)), default=0) + 1)
     pad = " " if one_line[:1] == "`" or one_line[-1:] == "`" else ""
     return f"{fence}{pad}{one_line}{pad}{fence}"

@@ -26,15 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from stancepack.annotate.gazetteer import Gazetteer, fold
 from stancepack.export.duplicate_keys import TaskWithDuplicateKeys
-from stancepack.export.issues import (
-    CONTROL_CHARACTER,
-    ERROR,
-    WARNING,
-    Issue,
-    counted,
-    show_value,
-    type_name,
-)
+from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
 from stancepack.schema.fields import (
     ACTOR,
     ACTOR_NAME,
@@ -45,6 +37,7 @@ from stancepack.schema.fields import (
     TEXT,
 )
 from stancepack.schema.taxonomy import Taxonomy
+from stancepack.terminal import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -349,7 +342,7 @@ class Flattener:
             self._check_article_text(task, digest)
         for key in ONE_LINE_FIELDS:
             value = data.get(key)
-            if type(value) is str and CONTROL_CHARACTER.search(value):
+            if type(value) is str and CONTROL_CHARACTERS.search(value):
                 task.issue(**control_character_issue(f"data.{key}", value))
 
     def _check_article_text(self, task: TaskContext, digest: str) -> None:
@@ -525,7 +518,7 @@ class Flattener:
                         and len(names) == 1
                         and type(names[0]) is str
                         and not owner[NAME_COLUMN]
-                        and not CONTROL_CHARACTER.search(names[0].strip())
+                        and not CONTROL_CHARACTERS.search(names[0].strip())
                     ):
                         owner[NAME_COLUMN] = names[0].strip()
                         continue
@@ -971,7 +964,7 @@ class Flattener:
         if names and not actor_name:
             row[NAME_COLUMN] = names[0]
         for name in names:
-            if CONTROL_CHARACTER.search(name):
+            if CONTROL_CHARACTERS.search(name):
                 annotation.issue(
                     order=order, region_id=region_id, **control_character_issue(ACTOR_NAME, name)
                 )
@@ -1375,7 +1368,7 @@ def _region_id(raw_id: Any) -> str:
 def control_character_issue(field: str, value: str) -> dict[str, Any]:
     """The severity, code, reason, field and value of an issue for ``value``, one line of
     text that holds a control character."""
-    found = CONTROL_CHARACTER.search(value)
+    found = CONTROL_CHARACTERS.search(value)
     assert found is not None
     return {
         "severity": ERROR,

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 
 ERROR = "error"
 WARNING = "warning"
-# Control characters (C0, DEL, C1): they can break a line, hide or rewrite text where it is
-# shown (a terminal, a rendered page).
-CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 # Issue fields as the JSON report and `Issue.to_record` show them, in this order.
 ISSUE_FIELDS = (

@@ -11,7 +11,8 @@ from itertools import groupby
 from typing import Any
 
 from stancepack.export.checks import ValidationReport
-from stancepack.export.issues import CONTROL_CHARACTER, Issue
+from stancepack.export.issues import Issue
+from stancepack.terminal import CONTROL_CHARACTERS
 
 MAX_SHOWN_VALUE = 80
 
@@ -54,7 +55,7 @@ def issue_line(issue: Issue) -> str:
 def printable(text: str) -> str:
     """``text`` with each control character escaped as JSON escapes it (a line break as
     ``\\n``), so that it shows as one inert line."""
-    return CONTROL_CHARACTER.sub(lambda found: json.dumps(found.group())[1:-1], text)
+    return CONTROL_CHARACTERS.sub(lambda found: json.dumps(found.group())[1:-1], text)
 
 
 def summary_line(report: ValidationReport) -> str:

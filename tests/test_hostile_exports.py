@@ -18,9 +18,9 @@ from markdown_it import MarkdownIt
 from stancepack.cli import cli
 from stancepack.export.card import code
 from stancepack.export.checks import validate_export
-from stancepack.export.issues import CONTROL_CHARACTER
 from stancepack.export.report import format_text
 from stancepack.schema.taxonomy import load_taxonomy
+from stancepack.terminal import CONTROL_CHARACTERS
 
 TAXONOMY = load_taxonomy()
 TEXT = "French President Emmanuel Macron said Western troops could not be ruled out."
@@ -312,7 +312,7 @@ def test_control_characters_in_ids_and_values_are_shown_escaped(tmp_path):
         "  error unknown-stance: task 1\\n\\u001b[31m, annotation 100 (alice@example.org), "
         f'region r1, stance "\\u001b]0;pwned\\u0007": not a stance of the taxonomy ({stances})',
     ]
-    assert not CONTROL_CHARACTER.search(report.replace("\n", ""))
+    assert not CONTROL_CHARACTERS.search(report.replace("\n", ""))
 
 
 # --- files that are no export files ----------------------------------------------------------
