@@ -58,6 +58,8 @@ RULES_REVISION = 1
 # The actor type each rule proposes (checked against the taxonomy).
 PERSON_RULE_TYPE = "person"
 GOVERNMENT_RULE_TYPE = "country"
+# Proposed in strict mode when the taxonomy has it.
+GROUP_RULE_TYPE = "group"
 # Gazetteer types that can stand for a place or a modifier rather than an actor.
 PLACE_TYPES = ("country",)
 MODIFIER_TYPES = ("country", "organization")
@@ -75,6 +77,7 @@ def rule_tables(rules: Rules) -> dict[str, Any]:
         "revision": RULES_REVISION,
         "person_rule_type": PERSON_RULE_TYPE,
         "government_rule_type": GOVERNMENT_RULE_TYPE,
+        "group_rule_type": GROUP_RULE_TYPE,
         "place_types": PLACE_TYPES,
         "modifier_types": MODIFIER_TYPES,
         "max_title_modifiers": MAX_TITLE_MODIFIERS,
@@ -145,7 +148,9 @@ class Span:
         return hash((self.start, self.end, self.rule, self.name))
 
 
-RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3}
+# Rules whose spans introduce a speaker: kept in strict mode whatever their sentence.
+SPEAKER_RULES = ("title", "unnamed")
+RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3, "group": 4}
 
 
 def choose_spans(candidates: Iterable[Span]) -> list[Span]:
@@ -168,11 +173,29 @@ class Preannotator:
 
     ``prediction(text)["score"]`` is the fraction of proposed spans whose actor the
     gazetteer names (1.0 when every span is a known actor, lower when spans come only from
-    the title and unnamed-official rules; 0.0 when nothing is proposed)."""
+    the title and unnamed-official rules; 0.0 when nothing is proposed).
 
-    def __init__(self, gazetteer: Gazetteer, taxonomy: Taxonomy):
+    ``strict`` (the default) applies the codebook's first rule, that a mention is an actor
+    that takes or is reported with a position:
+
+    - a name is proposed only in a sentence that reports a position, one holding a word
+      of the language's ``position_verbs`` ("said", "warned", "ruled out", "called
+      for", ...); names in other sentences (background, history, places) are dropped
+      rather than proposed with a low score, since annotators delete every wrong proposal
+      by hand;
+    - a name followed by a possessive ("Macron's comments", "Russia's efforts") names an
+      owner, and a country after an ``object_prepositions`` word ("war with Russia") the
+      object of a relation: neither is proposed;
+    - groups are proposed ("some European countries", "Baltic ministers"), when the
+      taxonomy has the actor type ``group``, and unnamed sources ("a source", "sources").
+
+    ``strict=False`` gives the earlier proposals, kept for comparison."""
+
+    def __init__(self, gazetteer: Gazetteer, taxonomy: Taxonomy, strict: bool = True):
         self.gazetteer = gazetteer
         self.taxonomy = taxonomy
+        self.strict = strict
+        self._groups_on = strict and GROUP_RULE_TYPE in taxonomy.actor_type_values
         _check_against_taxonomy(gazetteer, taxonomy)
         self.rules = rules_for(taxonomy)
         self._matcher = FormMatcher(form_uses(gazetteer))
@@ -182,7 +205,8 @@ class Preannotator:
     @property
     def model_version(self) -> str:
         """``stancepack-rules-<hash>``: the hash covers the gazetteer and the rule tables."""
-        content = {"gazetteer": self.gazetteer.content(), "rules": rule_tables(self.rules)}
+        rules = {**rule_tables(self.rules), "strict": self.strict}
+        content = {"gazetteer": self.gazetteer.content(), "rules": rules}
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return f"{MODEL_NAME}-{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
@@ -198,7 +222,28 @@ class Preannotator:
 
     def _mentions(self, text: str, folded: str) -> list[Span]:
         candidates = self._candidates(text, folded)
-        return [span for span in choose_spans(candidates) if not is_caption(text, span)]
+        spans = [span for span in choose_spans(candidates) if not is_caption(text, span)]
+        return self._in_position_sentences(text, folded, spans) if self.strict else spans
+
+    def _in_position_sentences(self, text: str, folded: str, spans: list[Span]) -> list[Span]:
+        """The spans of the sentences that report a position (a position verb), of the
+        headline (the first line, which states the story without a reporting verb), and
+        the spans of titled people and unnamed officials (a title introduces a speaker)."""
+        verbs = sorted(self.rules.position_verbs.occurrences(lower(folded)))
+        headline_end = text.find("\n") if "\n" in text else 0
+        kept: set[Span] = {span for span in spans if self._is_speaker(folded, span)}
+        for start, end in sentence_spans(text):
+            if start < headline_end or _within(verbs, start, end):
+                kept.update(_within(spans, start, end))
+        return [span for span in spans if span in kept]
+
+    def _is_speaker(self, folded: str, span: Span) -> bool:
+        """A titled person ("French President Emmanuel Macron", by the title rule or a
+        gazetteer form with a title) or an unnamed official."""
+        if span.rule in SPEAKER_RULES:
+            return True
+        titled = span.type == PERSON_RULE_TYPE and span.rule == "gazetteer"
+        return titled and bool(self.rules.title_heads.occurrences(folded[span.start : span.end]))
 
     def predict(self, text: str) -> list[dict[str, Any]]:
         """Label Studio result items: a span, its canonical name and its proposed roles."""
@@ -225,6 +270,8 @@ class Preannotator:
             *self._titled_people(text, folded),
             *self._unnamed_officials(text, folded, found),
             *self._governments(folded, found),
+            *(self._groups(folded) if self._groups_on else ()),
+            *(self._unnamed_sources(folded) if self.strict else ()),
         ]
 
     def _gazetteer_spans(self, folded: str, found: list[Occurrence[FormUse]]) -> Iterator[Span]:
@@ -236,7 +283,38 @@ class Preannotator:
                 continue
             if actor.type in MODIFIER_TYPES and _is_modifier(self.rules, folded, end):
                 continue
+            if self.strict and self._is_owner_or_object(folded, start, end, actor):
+                continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
+
+    def _is_owner_or_object(self, folded: str, start: int, end: int, actor: Actor) -> bool:
+        """ "Macron's comments" (an owner), "war with Russia" (a country as an object)."""
+        if folded.startswith("'s", end):
+            return True
+        window = max(0, start - 20)
+        return actor.type in PLACE_TYPES and bool(
+            self.rules.object_before.search(folded, window, start)
+        )
+
+    def _unnamed_sources(self, folded: str) -> Iterator[Span]:
+        """ "a source", "a senior official", "sources": people without a name."""
+        for match in self.rules.unnamed_source.finditer(folded):
+            yield Span(match.start(), match.end(), PERSON_RULE_TYPE, "", "unnamed")
+
+    def _groups(self, folded: str) -> Iterator[Span]:
+        """ "some European countries", "Baltic ministers", "every ally": a group head
+        after a quantifier or a modifier (capitalised words that are not function words)."""
+        for match in self.rules.group.finditer(folded):
+            start = match.start()
+            if match.group("quantifier") is None:
+                words = match.group("modifiers").split()
+                leading = 0
+                while leading < len(words) and words[leading] in self.rules.function_words:
+                    start += len(words[leading]) + 1
+                    leading += 1
+                if leading == len(words):
+                    continue
+            yield Span(start, match.end(), GROUP_RULE_TYPE, "", "group")
 
     def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
         found = self.rules.title_heads.occurrences(folded)

@@ -110,6 +110,29 @@ def cue_words(lists: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return cues
 
 
+def group_pattern(folded: dict[str, list[str]]) -> re.Pattern[str]:
+    """A group phrase: an optional quantifier, up to three modifiers (listed ones, or
+    capitalised words), a group head; the quantifier and modifiers are named groups."""
+    quantifier = alternation(folded["group_quantifiers"])
+    modifier = rf"(?:(?i:{alternation(folded['group_modifiers'])})|[A-Z][\w-]*)"
+    return re.compile(
+        rf"(?<![\w-])(?:(?P<quantifier>(?i:{quantifier})) )?"
+        rf"(?P<modifiers>(?:{modifier} ){{0,3}})"
+        rf"(?i:{alternation(folded['group_heads'])})(?![\w-])"
+    )
+
+
+def unnamed_source_pattern(folded: dict[str, list[str]]) -> re.Pattern[str]:
+    """ "a source", "a senior official", "sources": an ``unnamed_sources`` word after "a"
+    or "an" (the named group ``article``), or its plural."""
+    modifier = rf"(?:(?:{alternation(folded['group_modifiers'])}) )?"
+    heads = alternation(folded["unnamed_sources"])
+    return re.compile(
+        rf"(?<![\w-])(?:(?P<article>[Aa]n?) {modifier}(?:{heads})|(?i:{modifier}(?:{heads})s))"
+        r"(?![\w-])"
+    )
+
+
 class Rules:
     """The language lists merged with a taxonomy's words, the role keywords, and the
     matchers and patterns the pre-annotator builds from them."""
@@ -130,6 +153,13 @@ class Rules:
             rf"(?: (?:{alternation(folded['determiners'])}))? $",
             re.IGNORECASE,
         )
+        self.object_before = re.compile(
+            rf"(?<!\w)(?:{alternation(folded['object_prepositions'])})"
+            rf"(?: (?:{alternation(folded['determiners'])}))? $",
+            re.IGNORECASE,
+        )
+        self.group = group_pattern(folded)
+        self.unnamed_source = unnamed_source_pattern(folded)
         self.modified_nouns = frozenset(lists["modified_nouns"])
         self.opening_pronoun = re.compile(
             rf"[\"'“‘]?(?P<pronoun>{alternation(lists['pronouns'])})(?!\w)"

@@ -112,6 +112,13 @@ NAME_BEFORE_VERB = re.compile(rf"(?<![\w'-]){PERSON_NAME},? (?:{'|'.join(REPORTI
 NAME_AFTER_VERB = re.compile(
     rf"(?<!\w)(?:{'|'.join(REPORTING_VERBS)}|according to) {PERSON_NAME}(?![\w'-])"
 )
+# A one-word institution before a reporting verb ("the Kremlin warned", "the Pentagon
+# said") and a one-word news outlet before "reported" ("Politico reported").
+ONE_WORD_NAME = r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+INSTITUTION_BEFORE_VERB = re.compile(
+    rf"(?<![\w'-])[Tt]he {ONE_WORD_NAME},? (?:{'|'.join(REPORTING_VERBS)})(?!\w)"
+)
+OUTLET_BEFORE_VERB = re.compile(rf"(?<![\w'-]){ONE_WORD_NAME} (?:reported|reports)(?!\w)")
 ACRONYM = r"[A-Z]{2,6}"
 ACRONYM_WORD = re.compile(rf"(?<![\w.&-]){ACRONYM}(?![\w.&-])")
 ACRONYM_IN_BRACKETS = re.compile(rf" \(({ACRONYM})\)")
@@ -203,7 +210,7 @@ class _Findings:
         folded = fold(text)
         for start, end in speakers(folded):
             self.add_person(text[start:end], text[start:end])
-        for start, end in organization_phrases(folded):
+        for start, end in (*organization_phrases(folded), *one_word_organizations(folded)):
             bracket = ACRONYM_IN_BRACKETS.match(folded, end)
             acronyms = self.phrases.setdefault(text[start:end], set())
             if bracket is not None:
@@ -231,6 +238,18 @@ def speakers(folded: str) -> list[tuple[int, int]]:
             if any(word in FUNCTION_WORDS or word in NOT_PERSON_WORDS for word in words):
                 continue
             found.append(match.span("name"))
+    return found
+
+
+def one_word_organizations(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of one-word institutions and outlets that report or speak ("the
+    Kremlin warned", "Politico reported"), neither function words nor titles."""
+    found = []
+    for pattern in (INSTITUTION_BEFORE_VERB, OUTLET_BEFORE_VERB):
+        for match in pattern.finditer(folded):
+            name = match.group("name")
+            if name not in FUNCTION_WORDS and name not in NOT_PERSON_WORDS:
+                found.append(match.span("name"))
     return found
 
 

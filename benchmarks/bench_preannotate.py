@@ -95,7 +95,7 @@ class PerFormPreannotator(Preannotator):
     and one regex alternation of the forms per rule."""
 
     def __init__(self, gazetteer: Gazetteer, taxonomy: Taxonomy):
-        super().__init__(gazetteer, taxonomy)
+        super().__init__(gazetteer, taxonomy, strict=False)
         lists = self.rules.lists
         actors = gazetteer.actors
         names = {fold(form): actor for actor in actors for form in actor.surface_forms}
@@ -240,7 +240,7 @@ def _per_form_ratio(job: str, seconds: dict[str, float]) -> float | None:
 
 
 def check_same_spans(gazetteer: Gazetteer, taxonomy: Taxonomy, articles: list[str]) -> None:
-    one_pass = Preannotator(gazetteer, taxonomy)
+    one_pass = Preannotator(gazetteer, taxonomy, strict=False)
     per_form = PerFormPreannotator(gazetteer, taxonomy)
     for number, text in enumerate(articles):
         if one_pass.spans(text) != per_form.spans(text):

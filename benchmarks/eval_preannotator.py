@@ -11,6 +11,18 @@ Counts are summed over annotations (a task with two annotators counts twice).
 
     python benchmarks/eval_preannotator.py export.json --gazetteer data/actors.yaml
     python benchmarks/eval_preannotator.py export.json --articles data/articles --format json
+
+With ``--seed``, it measures against the seed annotations (data/seed_annotations.yaml, the
+articles of data/articles) instead, at the level annotators care about, for two
+gazetteers: (a) the hand-built seed gazetteer and (b) the gazetteer ``stancepack gazetteer
+suggest`` proposes from the seed articles, without edits:
+
+- actor recall: the share of annotated actors (the mentions of one article joined by
+  same_as, or sharing a canonical name) with at least one proposed span overlapping one
+  of their mentions;
+- span precision: the share of proposed spans that overlap an annotated mention.
+
+    python -m benchmarks.eval_preannotator --seed
 """
 
 from __future__ import annotations
@@ -28,6 +40,11 @@ from stancepack.errors import StancepackError
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GAZETTEER = REPO / "data" / "actors.yaml"
+SEED_ANNOTATIONS = REPO / "data" / "seed_annotations.yaml"
+SEED_ARTICLES = REPO / "data" / "articles"
+# The targets with a suggested gazetteer.
+TARGET_ACTOR_RECALL = 0.85
+TARGET_SPAN_PRECISION = 0.65
 METRICS = ("span_exact", "span_and_type", "span_overlap", "roles")
 Mention = tuple[int, int, str]  # start, end, actor type
 RolePair = tuple[int, int, str]  # start, end, role
@@ -178,6 +195,132 @@ def evaluate(annotated: list[Annotated], preannotator: Any) -> dict[str, Any]:
     }
 
 
+# --- actors of the seed annotations --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedArticle:
+    """One annotated seed article: its text and its actors, each a list of mention spans."""
+
+    file: str
+    text: str
+    actors: list[list[tuple[int, int]]]
+
+
+def seed_articles(annotations: Path, folder: Path) -> list[SeedArticle]:
+    """The annotated articles of ``annotations`` with the texts of ``folder``."""
+    from stancepack.annotate.anchored import load_annotations, mentions_of, relations_of
+    from stancepack.annotate.articles import ingest
+
+    texts = {article.file: article.text for article in ingest([folder]).articles}
+    found = []
+    for file, entries in sorted(load_annotations(annotations).items()):
+        mentions = mentions_of(texts[file], entries)
+        same = [(a, b) for a, b, label in relations_of(entries) if label == "same_as"]
+        found.append(SeedArticle(file, texts[file], actor_groups(mentions, same)))
+    return found
+
+
+def actor_groups(
+    mentions: list[Any], same_as: list[tuple[str, str]]
+) -> list[list[tuple[int, int]]]:
+    """The mention spans of each actor: mentions joined by same_as or a shared name."""
+    parent = {mention.id: mention.id for mention in mentions}
+
+    def root(mention_id: str) -> str:
+        while parent[mention_id] != mention_id:
+            mention_id = parent[mention_id]
+        return mention_id
+
+    named: dict[str, str] = {}
+    links = list(same_as)
+    for mention in mentions:
+        if mention.name:
+            links.append((mention.id, named.setdefault(mention.name, mention.id)))
+    for first, second in links:
+        parent[root(first)] = root(second)
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for mention in mentions:
+        groups.setdefault(root(mention.id), []).append((mention.start, mention.end))
+    return list(groups.values())
+
+
+def overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(min(span[1], end) > max(span[0], start) for start, end in spans)
+
+
+def actor_scores(articles: list[SeedArticle], preannotator: Any) -> dict[str, Any]:
+    """Actor recall and span precision of ``preannotator`` on the annotated articles."""
+    actors = found_actors = proposed = kept = 0
+    for article in articles:
+        spans = [(span.start, span.end) for span in preannotator.spans(article.text)]
+        mentions = [mention for actor in article.actors for mention in actor]
+        actors += len(article.actors)
+        found_actors += sum(
+            any(overlaps(mention, spans) for mention in actor) for actor in article.actors
+        )
+        proposed += len(spans)
+        kept += sum(overlaps(span, mentions) for span in spans)
+    return {
+        "actors": actors,
+        "actors_found": found_actors,
+        "actor_recall": round(found_actors / actors, 4) if actors else 0.0,
+        "proposed_spans": proposed,
+        "spans_on_mentions": kept,
+        "span_precision": round(kept / proposed, 4) if proposed else 0.0,
+    }
+
+
+def suggested_gazetteer(folder: Path, taxonomy: Any) -> Any:
+    """The gazetteer ``stancepack gazetteer suggest`` writes for the articles of
+    ``folder`` (default minimum count), read back as the file it writes."""
+    import yaml
+
+    from stancepack.annotate.articles import ingest
+    from stancepack.annotate.gazetteer import gazetteer_from_data
+    from stancepack.annotate.suggest import render_suggestions, suggest_actors
+
+    texts = [article.text for article in ingest([folder]).articles]
+    rendered = render_suggestions(suggest_actors(texts))
+    return gazetteer_from_data(yaml.safe_load(rendered), "suggested gazetteer", taxonomy)
+
+
+def seed_report(annotations: Path = SEED_ANNOTATIONS, folder: Path = SEED_ARTICLES) -> dict:
+    """Actor recall and span precision with (a) the seed gazetteer and (b) a suggested
+    one, each with the earlier rules and with the strict ones (the default)."""
+    from stancepack.annotate.gazetteer import load_gazetteer
+    from stancepack.annotate.preannotate import Preannotator
+    from stancepack.schema.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    articles = seed_articles(annotations, folder)
+    gazetteers = {
+        "seed": load_gazetteer(DEFAULT_GAZETTEER, taxonomy),
+        "suggested": suggested_gazetteer(folder, taxonomy),
+    }
+    return {
+        f"{name} gazetteer, {label}": actor_scores(
+            articles, Preannotator(gazetteer, taxonomy, strict=strict)
+        )
+        for name, gazetteer in gazetteers.items()
+        for label, strict in (("earlier rules", False), ("strict rules", True))
+    }
+
+
+def format_seed_report(report: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        f"{'gazetteer, proposals':<40} {'actors':>6} {'found':>5} {'recall':>6} "
+        f"{'spans':>5} {'on mentions':>11} {'precision':>9}"
+    ]
+    for name, row in report.items():
+        lines.append(
+            f"{name:<40} {row['actors']:>6} {row['actors_found']:>5} {row['actor_recall']:>6.3f} "
+            f"{row['proposed_spans']:>5} {row['spans_on_mentions']:>11} "
+            f"{row['span_precision']:>9.3f}"
+        )
+    return "\n".join(lines)
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"pre-annotator {report['model_version']}: {report['tasks']} tasks, "
@@ -203,7 +346,12 @@ def article_texts(folder: Path | None) -> dict[str, str]:
 
 
 @click.command()
-@click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("export", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--seed",
+    is_flag=True,
+    help="Actor recall and span precision on the seed annotations (no EXPORT).",
+)
 @click.option(
     "--gazetteer",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -224,12 +372,19 @@ def article_texts(folder: Path | None) -> dict[str, str]:
     default=None,
     help="Article folder, for exports whose tasks carry an article_id but no text.",
 )
+@click.option(
+    "--earlier-rules",
+    is_flag=True,
+    help="Evaluate the pre-annotator without its strict rules (Preannotator(strict=False)).",
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def main(
-    export: Path,
+    export: Path | None,
+    seed: bool,
     gazetteer: Path,
     taxonomy_path: Path | None,
     articles: Path | None,
+    earlier_rules: bool,
     output_format: str,
 ) -> None:
     """Precision and recall of the pre-annotator against a Label Studio export.
@@ -242,9 +397,19 @@ def main(
     from stancepack.annotate.preannotate import Preannotator
     from stancepack.schema.taxonomy import load_taxonomy
 
+    if seed:
+        seeds = seed_report()
+        click.echo(
+            json.dumps(seeds, indent=2) if output_format == "json" else format_seed_report(seeds)
+        )
+        return
+    if export is None:
+        raise click.UsageError("name an EXPORT, or pass --seed")
     try:
         taxonomy = load_taxonomy(taxonomy_path)
-        preannotator = Preannotator(load_gazetteer(gazetteer, taxonomy), taxonomy)
+        preannotator = Preannotator(
+            load_gazetteer(gazetteer, taxonomy), taxonomy, strict=not earlier_rules
+        )
         annotated = annotated_tasks(read_tasks(export), article_texts(articles), str(export))
         if not annotated:
             raise EvaluationError(f"{export}: no annotations to compare with")

@@ -57,10 +57,12 @@ PREANNOTATION_LISTS = (
     "title_heads",
     "office_titles",
     "unnamed_officials",
+    "unnamed_sources",
     "government_words",
     "function_words",
     "name_particles",
     "place_prepositions",
+    "object_prepositions",
     "determiners",
     "modified_nouns",
     "pronouns",
@@ -69,6 +71,9 @@ PREANNOTATION_LISTS = (
     "negation_resets",
     "weak_keyword_cues",
     "position_verbs",
+    "group_quantifiers",
+    "group_modifiers",
+    "group_heads",
 )
 
 

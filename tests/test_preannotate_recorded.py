@@ -39,7 +39,7 @@ def gazetteer(name: str) -> Gazetteer:
 
 @pytest.mark.parametrize("gazetteer_name", ["seed", "base"])
 def test_the_predictions_recorded_on_the_seed_articles_are_unchanged(gazetteer_name):
-    annotator = Preannotator(gazetteer(gazetteer_name), load_taxonomy())
+    annotator = Preannotator(gazetteer(gazetteer_name), load_taxonomy(), strict=False)
     expected = recorded()["predictions"][gazetteer_name]
     assert sorted(expected) == sorted(texts())
     for name, text in sorted(texts().items()):

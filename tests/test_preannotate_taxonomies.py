@@ -95,8 +95,7 @@ def test_the_taxonomy_s_extension_of_the_language_lists_is_what_finds_the_unname
     taxonomy = load_taxonomy(write_taxonomy(tmp_path / "plain.yaml", data))
     annotator = Preannotator(load_base_gazetteer(taxonomy), taxonomy)
     surfaces = [surface for surface, *_ in proposals(annotator, NUCLEAR_TEXT)]
-    assert "Germany's economy minister" not in surfaces
-    assert "Germany" in surfaces  # the possessor alone, as without the extension
+    assert not any("economy minister" in surface for surface in surfaces)
 
 
 # --- private cars in city centres: roles air_quality, congestion, business ----------------

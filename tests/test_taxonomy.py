@@ -124,9 +124,11 @@ def _broken(tmp_path, mutate):
         (
             lambda d: d.update(preannotation={"titles": ["Rapporteur"]}),
             "preannotation: unknown list 'titles' (known: title_heads, office_titles, "
-            "unnamed_officials, government_words, function_words, name_particles, "
-            "place_prepositions, determiners, modified_nouns, pronouns, personal_pronouns, "
-            "negation_cues, negation_resets, weak_keyword_cues, position_verbs)",
+            "unnamed_officials, unnamed_sources, government_words, function_words, "
+            "name_particles, place_prepositions, object_prepositions, determiners, "
+            "modified_nouns, pronouns, personal_pronouns, negation_cues, negation_resets, "
+            "weak_keyword_cues, position_verbs, group_quantifiers, group_modifiers, "
+            "group_heads)",
         ),
         (
             lambda d: d.update(preannotation=["title_heads"]),
