@@ -226,8 +226,31 @@ def structure(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
             splits_section(facts),
             "### Columns",
             columns_section(facts, taxonomy),
+            *figures_section(facts),
         ]
     )
+
+
+def figures_section(facts: dict[str, Any]) -> list[str]:
+    """The dataset's figures (files under figures/) with their sentences, and how to build
+    the discourse networks; nothing when the dataset has no figures."""
+    figures = facts.get("figures", [])
+    if not figures:
+        return []
+    shown = [
+        f"![{inert(entry['description'])}]({entry['file']})\n\n{inert(entry['description'])}"
+        for entry in figures
+    ]
+    return [
+        "### Figures",
+        *shown,
+        "The discourse networks of Leifeld's Discourse Network Analyzer (actors linked to "
+        "the stances and roles they state, and to each other by congruence or conflict) "
+        "are rebuilt from this folder with stancepack, e.g. `stancepack network "
+        "PATH_OR_REPO --type congruence -o congruence.graphml` (types `actor-stance`, "
+        "`actor-role`, `congruence`, `conflict`; formats GraphML, GEXF, CSV), and each "
+        "figure with `stancepack plot PATH_OR_REPO --kind KIND -o FIGURE.png`.",
+    ]
 
 
 def label_count_tables(facts: dict[str, Any]) -> str:
@@ -345,6 +368,7 @@ def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
             f"({process['cancelled_annotations']} more cancelled, left out; "
             f"{process['ground_truth_annotations']} marked ground truth). Articles by "
             f"number of annotators: {by_count}.",
+            curation_sentence(stats),
             pre,
             "#### Adjudication",
             rules,
@@ -355,6 +379,21 @@ def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
             label_count_tables(facts),
             render_markdown(taxonomy, heading_level=4).rstrip("\n"),
         ]
+    )
+
+
+def curation_sentence(stats: dict[str, int]) -> str:
+    curated = stats.get("tasks_ground_truth", 0)
+    if not curated:
+        return (
+            "Curation: no article has a ground-truth annotation; every layer follows the "
+            "rules below."
+        )
+    return (
+        f"Curation: {plural(curated, 'article')} "
+        f"{'was' if curated == 1 else 'were'} curated: a ground-truth annotation (a curator's "
+        "review of the annotators' disagreements, as `stancepack curate` drafts it) is "
+        f"{'its' if curated == 1 else 'their'} layer."
     )
 
 

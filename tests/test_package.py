@@ -820,3 +820,32 @@ def test_utf16_offsets_are_refused_or_repaired_on_request(tmp_path):
     )
     expected = sorted(m.start + 3 for m in anchored.mentions_of(article.text, SEED[article.file]))
     assert starts == expected
+
+
+def test_the_card_shows_each_figure_with_its_sentence(packaged):
+    written = facts(packaged)["figures"]
+    assert [entry["file"] for entry in written] == [f"figures/{kind}.png" for kind in FIGURE_KINDS]
+    card = (packaged / "README.md").read_text(encoding="utf-8")
+    assert "### Figures" in card
+    for entry in written:
+        assert (packaged / entry["file"]).read_bytes().startswith(b"\x89PNG")
+        assert f"]({entry['file']})\n\n{entry['description']}" in card
+    assert "stancepack network PATH_OR_REPO --type congruence" in card
+
+
+def test_no_figures_leaves_them_out_of_the_folder_and_the_card(export, tmp_path):
+    result = run("package", export, "-o", tmp_path / "plain", "--no-figures")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "plain" / "figures").exists()
+    assert "figures" not in facts(tmp_path / "plain")
+    assert "### Figures" not in (tmp_path / "plain" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_card_says_how_many_articles_were_curated(tmp_path):
+    tasks = export_tasks()
+    tasks[0]["annotations"][0]["ground_truth"] = True
+    export = write_export(tmp_path / "export.json", tasks)
+    assert run("package", export, "-o", tmp_path / "dataset").exit_code == 0
+    card = (tmp_path / "dataset" / "README.md").read_text(encoding="utf-8")
+    assert "Curation: 1 article was curated: a ground-truth annotation" in card
+    assert facts(tmp_path / "dataset")["adjudication"]["tasks_ground_truth"] == 1
