@@ -39,6 +39,7 @@ from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, 
 from stancepack.annotate.matcher import FormMatcher, Occurrence
 from stancepack.annotate.rules import (
     CUE_LISTS,
+    LoweredWord,
     RoleKeyword,
     Rules,
     lower,
@@ -148,6 +149,8 @@ class Span:
         return hash((self.start, self.end, self.rule, self.name))
 
 
+# How far before a group head or an unnamed source its quantifier and modifiers may begin.
+PREFIX_WINDOW = 100
 # Rules whose spans introduce a speaker: kept in strict mode whatever their sentence.
 SPEAKER_RULES = ("title", "unnamed")
 RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3, "group": 4}
@@ -166,6 +169,53 @@ def choose_spans(candidates: Iterable[Span]) -> list[Span]:
         if before_free and after_free:
             chosen.insert(index, span)
     return chosen
+
+
+@dataclass(frozen=True)
+class LoweredHits:
+    """Where the words of the lower-cased lists occur in one text: role keywords (in
+    text order, the longest first at one start), group heads, unnamed sources (with
+    whether plural) and position verbs."""
+
+    keywords: list[Occurrence[RoleKeyword]]
+    group_heads: list[tuple[int, int]]
+    sources: list[Occurrence[bool]]
+    positions: list[Occurrence[LoweredWord]]
+
+    @classmethod
+    def of(cls, lowered: str, rules: Rules) -> LoweredHits:
+        """Every such word of a folded, lower-cased text, in one pass."""
+        found = sorted(rules.lowered_words.occurrences(lowered))
+        keywords = [Occurrence(s, e, w.keyword) for s, e, w in found if w.keyword is not None]
+        keywords.sort(key=lambda keyword: (keyword.start, -keyword.end))
+        return cls(
+            keywords,
+            [(s, e) for s, e, w in found if w.group_head],
+            [Occurrence(s, e, w.source_plural) for s, e, w in found if w.source_plural is not None],
+            [occurrence for occurrence in found if occurrence.value.position],
+        )
+
+
+class Reading:
+    """One text as the rules read it: folded, lower-cased, the words of the lower-cased
+    lists, and its sentences (found when first asked for)."""
+
+    def __init__(self, text: str, rules: Rules):
+        self.text = text
+        self.folded = fold(text)
+        self.lowered = lower(self.folded)
+        self.words = LoweredHits.of(self.lowered, rules)
+        self._sentences: list[tuple[int, int]] | None = None
+
+    @classmethod
+    def of(cls, text: str, rules: Rules) -> Reading:
+        return cls(text, rules)
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = sentence_spans(self.text)
+        return self._sentences
 
 
 class Preannotator:
@@ -212,30 +262,40 @@ class Preannotator:
 
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
-        folded = fold(text)
-        mentions = self._mentions(text, folded)
-        return attach_roles(text, mentions, self.taxonomy, self.rules, folded)
+        reading = Reading.of(text, self.rules)
+        mentions = self._mentions(reading)
+        return attach_roles(text, mentions, self.taxonomy, self.rules, reading)
 
     def mentions(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` without roles, in text order."""
-        return self._mentions(text, fold(text))
+        return self._mentions(Reading.of(text, self.rules))
 
-    def _mentions(self, text: str, folded: str) -> list[Span]:
-        candidates = self._candidates(text, folded)
+    def _mentions(self, reading: Reading) -> list[Span]:
+        text = reading.text
+        candidates = self._candidates(reading)
         spans = [span for span in choose_spans(candidates) if not is_caption(text, span)]
-        return self._in_position_sentences(text, folded, spans) if self.strict else spans
+        return self._in_position_sentences(reading, spans) if self.strict else spans
 
-    def _in_position_sentences(self, text: str, folded: str, spans: list[Span]) -> list[Span]:
+    def _in_position_sentences(self, reading: Reading, spans: list[Span]) -> list[Span]:
         """The spans of the sentences that report a position (a position verb), of the
         headline (the first line, which states the story without a reporting verb), and
         the spans of titled people and unnamed officials (a title introduces a speaker)."""
-        verbs = sorted(self.rules.position_verbs.occurrences(lower(folded)))
+        text, verbs = reading.text, iter(reading.words.positions)
         headline_end = text.find("\n") if "\n" in text else 0
-        kept: set[Span] = {span for span in spans if self._is_speaker(folded, span)}
-        for start, end in sentence_spans(text):
-            if start < headline_end or _within(verbs, start, end):
-                kept.update(_within(spans, start, end))
-        return [span for span in spans if span in kept]
+        reported = [start < headline_end for start, _ in reading.sentences]
+        starts = [start for start, _ in reading.sentences]
+        for verb in verbs:  # the sentence of each position verb
+            index = bisect.bisect_right(starts, verb.start) - 1
+            if index >= 0 and verb.end <= reading.sentences[index][1]:
+                reported[index] = True
+        kept = []
+        for span in spans:
+            index = bisect.bisect_right(starts, span.start) - 1
+            in_reported = index >= 0 and reported[index]
+            inside = in_reported and span.end <= reading.sentences[index][1]
+            if inside or self._is_speaker(reading.folded, span):
+                kept.append(span)
+        return kept
 
     def _is_speaker(self, folded: str, span: Span) -> bool:
         """A titled person ("French President Emmanuel Macron", by the title rule or a
@@ -261,17 +321,18 @@ class Preannotator:
 
     # --- the rules --------------------------------------------------------------------
 
-    def _candidates(self, text: str, folded: str) -> list[Span]:
+    def _candidates(self, reading: Reading) -> list[Span]:
         """Every rule's spans, overlapping: one pass finds every gazetteer form, and the
         rules look around each occurrence."""
+        text, folded, words = reading.text, reading.folded, reading.words
         found = self._matcher.occurrences(folded)
         return [
             *self._gazetteer_spans(folded, found),
             *self._titled_people(text, folded),
             *self._unnamed_officials(text, folded, found),
             *self._governments(folded, found),
-            *(self._groups(folded) if self._groups_on else ()),
-            *(self._unnamed_sources(folded) if self.strict else ()),
+            *(self._groups(words.group_heads, folded) if self._groups_on else ()),
+            *(self._unnamed_sources(words.sources, folded) if self.strict else ()),
         ]
 
     def _gazetteer_spans(self, folded: str, found: list[Occurrence[FormUse]]) -> Iterator[Span]:
@@ -296,25 +357,35 @@ class Preannotator:
             self.rules.object_before.search(folded, window, start)
         )
 
-    def _unnamed_sources(self, folded: str) -> Iterator[Span]:
+    def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
         """ "a source", "a senior official", "sources": people without a name."""
-        for match in self.rules.unnamed_source.finditer(folded):
-            yield Span(match.start(), match.end(), PERSON_RULE_TYPE, "", "unnamed")
+        singular, plural = self.rules.source_prefixes
+        for start, end, is_plural in sources:
+            window = max(0, start - PREFIX_WINDOW)
+            before = (plural if is_plural else singular).search(folded, window, start)
+            if before is not None:
+                yield Span(before.start(), end, PERSON_RULE_TYPE, "", "unnamed")
+            elif is_plural:
+                yield Span(start, end, PERSON_RULE_TYPE, "", "unnamed")
 
-    def _groups(self, folded: str) -> Iterator[Span]:
+    def _groups(self, heads: list[tuple[int, int]], folded: str) -> Iterator[Span]:
         """ "some European countries", "Baltic ministers", "every ally": a group head
         after a quantifier or a modifier (capitalised words that are not function words)."""
-        for match in self.rules.group.finditer(folded):
-            start = match.start()
-            if match.group("quantifier") is None:
-                words = match.group("modifiers").split()
+        for head_start, end in heads:
+            window = max(0, head_start - PREFIX_WINDOW)
+            prefix = self.rules.group_prefix.search(folded, window, head_start)
+            if prefix is None:
+                continue
+            start = prefix.start()
+            if prefix.group("quantifier") is None:
+                words = prefix.group("modifiers").split()
                 leading = 0
                 while leading < len(words) and words[leading] in self.rules.function_words:
                     start += len(words[leading]) + 1
                     leading += 1
                 if leading == len(words):
                     continue
-            yield Span(start, match.end(), GROUP_RULE_TYPE, "", "group")
+            yield Span(start, end, GROUP_RULE_TYPE, "", "group")
 
     def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
         found = self.rules.title_heads.occurrences(folded)
@@ -562,13 +633,6 @@ def _within(places: Sequence[Any], start: int, end: int) -> list[Any]:
     return [place for place in places[first:last] if place.end <= end]
 
 
-def keyword_occurrences(lowered: str, rules: Rules) -> list[Occurrence[RoleKeyword]]:
-    """Every role keyword of a folded, lower-cased text in one pass, in text order (the
-    longest first at one start); whole words, a hyphen joining words."""
-    found = rules.role_keywords.occurrences(lowered)
-    return sorted(found, key=lambda keyword: (keyword.start, -keyword.end))
-
-
 def sentence_cues(lowered: str, start: int, end: int, rules: Rules) -> SentenceCues:
     """The cues of the sentence ``start:end`` of a folded, lower-cased text (one pass)."""
     places: dict[str, list[Occurrence[str]]] = {key: [] for key in CUE_LISTS}
@@ -599,18 +663,18 @@ def sentence_roles(
 
 def role_mentions(sentence: str, rules: Rules) -> list[tuple[int, str]]:
     """(offset, role) of each role keyword that counts in ``sentence`` (one sentence)."""
-    lowered = lower(fold(sentence))
-    cues = sentence_cues(lowered, 0, len(sentence), rules)
-    return sentence_roles(keyword_occurrences(lowered, rules), cues, 0)
+    reading = Reading.of(sentence, rules)
+    cues = sentence_cues(reading.lowered, 0, len(sentence), rules)
+    return sentence_roles(reading.words.keywords, cues, 0)
 
 
 def keyword_sentences(
-    text: str, keywords: list[Occurrence[RoleKeyword]]
+    sentences: list[tuple[int, int]], keywords: list[Occurrence[RoleKeyword]]
 ) -> Iterator[tuple[int, int, list[Occurrence[RoleKeyword]]]]:
     """(start, end, keywords) of each sentence of ``text`` that holds role keywords
     (``keywords`` in text order)."""
     first = 0
-    for start, end in sentence_spans(text):
+    for start, end in sentences:
         while first < len(keywords) and keywords[first].start < start:
             first += 1
         last = first
@@ -633,7 +697,11 @@ def _negated(cues: SentenceCues, sentence_start: int, position: int) -> bool:
 
 
 def attach_roles(
-    text: str, spans: list[Span], taxonomy: Taxonomy, rules: Rules, folded: str | None = None
+    text: str,
+    spans: list[Span],
+    taxonomy: Taxonomy,
+    rules: Rules,
+    reading: Reading | None = None,
 ) -> list[Span]:
     """Each role keyword goes to the actor it is said of:
 
@@ -648,14 +716,15 @@ def attach_roles(
 
     ``spans`` do not overlap and are in text order.
     """
-    lowered = lower(fold(text) if folded is None else folded)
-    keywords = keyword_occurrences(lowered, rules)
+    reading = reading or Reading.of(text, rules)
+    keywords = reading.words.keywords
     if not keywords:
         return [_with_roles(s, set(), ()) for s in spans]
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
     people = [s for s in spans if s.type == PERSON_RULE_TYPE and not _inside(s, quoted)]
-    for start, end, inside_keywords in keyword_sentences(text, keywords):
+    lowered = reading.lowered
+    for start, end, inside_keywords in keyword_sentences(reading.sentences, keywords):
         inside = _within(spans, start, end)
         candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
         if not candidates and not rules.opening_pronoun.match(text, start, end):

@@ -91,11 +91,6 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-def lowered_matcher(words: Iterable[str], joiners: str = "") -> FormMatcher[str]:
-    """Whole-word occurrences of ``words`` in folded, lower-cased text."""
-    return FormMatcher({lower(fold(word)): word for word in words}, joiners=joiners)
-
-
 # The lists of words that qualify a role keyword in its sentence.
 CUE_LISTS = ("weak_keyword_cues", "negation_cues", "negation_resets")
 
@@ -110,27 +105,63 @@ def cue_words(lists: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return cues
 
 
-def group_pattern(folded: dict[str, list[str]]) -> re.Pattern[str]:
-    """A group phrase: an optional quantifier, up to three modifiers (listed ones, or
-    capitalised words), a group head; the quantifier and modifiers are named groups."""
+def group_prefix(folded: dict[str, list[str]]) -> re.Pattern[str]:
+    """What comes before a group head, up to it (search it in a window ending at the
+    head): an optional quantifier and up to three modifiers (listed ones, or capitalised
+    words), as the named groups ``quantifier`` and ``modifiers``."""
     quantifier = alternation(folded["group_quantifiers"])
     modifier = rf"(?:(?i:{alternation(folded['group_modifiers'])})|[A-Z][\w-]*)"
     return re.compile(
         rf"(?<![\w-])(?:(?P<quantifier>(?i:{quantifier})) )?"
-        rf"(?P<modifiers>(?:{modifier} ){{0,3}})"
-        rf"(?i:{alternation(folded['group_heads'])})(?![\w-])"
+        rf"(?P<modifiers>(?:{modifier} ){{0,3}})\Z"
     )
 
 
-def unnamed_source_pattern(folded: dict[str, list[str]]) -> re.Pattern[str]:
-    """ "a source", "a senior official", "sources": an ``unnamed_sources`` word after "a"
-    or "an" (the named group ``article``), or its plural."""
-    modifier = rf"(?:(?:{alternation(folded['group_modifiers'])}) )?"
-    heads = alternation(folded["unnamed_sources"])
-    return re.compile(
-        rf"(?<![\w-])(?:(?P<article>[Aa]n?) {modifier}(?:{heads})|(?i:{modifier}(?:{heads})s))"
-        r"(?![\w-])"
+def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What comes before an unnamed source, up to it: "a" or "an" and an optional group
+    modifier before the singular ("a senior official"); an optional modifier before the
+    plural ("senior officials")."""
+    modifier = alternation(folded["group_modifiers"])
+    return (
+        re.compile(rf"(?<![\w-])[Aa]n? (?:(?:{modifier}) )?\Z"),
+        re.compile(rf"(?<![\w-])(?i:{modifier}) \Z"),
     )
+
+
+def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
+    """Each unnamed-source word, lower-cased, and its plural, with whether it is plural."""
+    singular = [lower(word) for word in folded["unnamed_sources"]]
+    return {**dict.fromkeys(singular, False), **{f"{word}s": True for word in singular}}
+
+
+@dataclass(frozen=True)
+class LoweredWord:
+    """What a folded, lower-cased word or phrase is to the rules: a role keyword, a group
+    head, an unnamed source (``source_plural`` False or True; None when it is not one),
+    a position verb."""
+
+    keyword: RoleKeyword | None = None
+    group_head: bool = False
+    source_plural: bool | None = None
+    position: bool = False
+
+
+def lowered_words(
+    keywords: dict[str, RoleKeyword],
+    lists: dict[str, tuple[str, ...]],
+    folded: dict[str, list[str]],
+) -> dict[str, LoweredWord]:
+    """Every word the rules look for in lower-cased text, found in one pass."""
+    fields: dict[str, dict[str, Any]] = {}
+    for form, keyword in keywords.items():
+        fields.setdefault(form, {})["keyword"] = keyword
+    for word in lists["group_heads"]:
+        fields.setdefault(lower(fold(word)), {})["group_head"] = True
+    for form, plural in source_forms(folded).items():
+        fields.setdefault(form, {})["source_plural"] = plural
+    for word in lists["position_verbs"]:
+        fields.setdefault(lower(fold(word)), {})["position"] = True
+    return {form: LoweredWord(**fields[form]) for form in sorted(fields)}
 
 
 class Rules:
@@ -158,16 +189,16 @@ class Rules:
             rf"(?: (?:{alternation(folded['determiners'])}))? $",
             re.IGNORECASE,
         )
-        self.group = group_pattern(folded)
-        self.unnamed_source = unnamed_source_pattern(folded)
+        self.group_prefix = group_prefix(folded)
+        self.source_prefixes = source_prefixes(folded)
         self.modified_nouns = frozenset(lists["modified_nouns"])
         self.opening_pronoun = re.compile(
             rf"[\"'“‘]?(?P<pronoun>{alternation(lists['pronouns'])})(?!\w)"
         )
         self.personal_pronouns = frozenset(lists["personal_pronouns"])
-        self.role_keywords = FormMatcher(self.keywords, joiners=KEYWORD_JOINERS)
+        words = lowered_words(self.keywords, lists, folded)
+        self.lowered_words = FormMatcher(words, joiners=KEYWORD_JOINERS)
         self.cues = FormMatcher(cue_words(lists))
-        self.position_verbs = lowered_matcher(lists["position_verbs"])
 
     def tables(self) -> dict[str, Any]:
         """The lists and keywords as plain data (hashed into the model version)."""
