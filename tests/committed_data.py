@@ -42,6 +42,11 @@ ANNOTATIONS: Path = SEED_SCRIPT.ANNOTATIONS
 EXPORT: Path = SEED_SCRIPT.EXPORT
 DATASET: Path = SEED_SCRIPT.DATASET
 CURATORS: str = SEED_SCRIPT.CURATORS
+# (annotator, file of judgements): both passes and the curator's decisions.
+JUDGEMENTS: list[tuple[str, Path]] = [
+    *SEED_SCRIPT.PASSES,
+    (SEED_SCRIPT.CURATOR, SEED_SCRIPT.CURATED),
+]
 
 
 def different_files(left: Path, right: Path) -> list[str]:

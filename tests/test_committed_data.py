@@ -1,6 +1,7 @@
-"""The committed seed data holds together, with no server: the export holds the maintainers'
-annotations of data/seed_annotations.yaml, packaging it gives data/dataset/ byte for byte,
-and the README's seed tables give the dataset's figures.
+"""The committed seed data holds together, with no server: the export holds the two
+annotation passes and the curator's decisions as data/make_seed_dataset.py enters them,
+packaging it gives data/dataset/ byte for byte, and the README's seed tables give the
+dataset's figures.
 
 When one of these fails after a change to the annotations, the taxonomy or the packaging,
 rebuild the seed data with data/make_seed_dataset.py and update the README's tables."""
@@ -20,10 +21,10 @@ from stancepack.export.reader import read_export
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.committed_data import (
     ALL_OUTLETS,
-    ANNOTATIONS,
     CURATORS,
     DATASET,
     EXPORT,
+    JUDGEMENTS,
     dataset_counts,
     different_files,
     documented_counts,
@@ -81,29 +82,38 @@ def exported_marks(flat: Flattened, annotation_id: str) -> tuple[set[tuple], set
     return marks, drawn
 
 
-def test_the_committed_export_holds_the_seed_annotations():
+def test_the_committed_export_holds_each_file_of_judgements_by_its_annotator():
+    """Both annotation passes and the curator's decisions, each as its own account's
+    annotation of every article."""
     flat = flatten_export(read_export(EXPORT), load_taxonomy())
     humans = flat.annotations[
         (flat.annotations["kind"] == ANNOTATION) & ~flat.annotations["was_cancelled"]
     ]
-    annotation_of = dict(zip(humans["article_id"], humans["annotation_id"], strict=True))
-    assert len(annotation_of) == len(humans), "an article has more than one human annotation"
+    annotation_of = {
+        (article_id, annotator): annotation_id
+        for article_id, annotator, annotation_id in zip(
+            humans["article_id"], humans["annotator"], humans["annotation_id"], strict=True
+        )
+    }
+    assert len(annotation_of) == len(humans), "an annotator annotated an article twice"
+    assert set(annotator for _, annotator in annotation_of) == {who for who, _ in JUDGEMENTS}
     text_of = dict(zip(flat.articles["article_id"], flat.articles["text"], strict=True))
-    seed = anchored.load_annotations(ANNOTATIONS)
     differences = []
-    for article in ingest([SEED_ARTICLES]).articles:
-        expected = seed_marks(text_of[article.article_id], seed[article.file])
-        exported = exported_marks(flat, annotation_of[article.article_id])
-        for what, want, got in zip(("mention", "relation"), expected, exported, strict=True):
-            differences += [
-                f"{article.file}: {what} only in the YAML: {m}" for m in sorted(want - got)
-            ]
-            differences += [
-                f"{article.file}: {what} only in the export: {m}" for m in sorted(got - want)
-            ]
-    assert not differences, f"{EXPORT.name} differs from {ANNOTATIONS.name}:\n" + "\n".join(
-        differences
-    )
+    for annotator, path in JUDGEMENTS:
+        judged = anchored.load_annotations(path)
+        for article in ingest([SEED_ARTICLES]).articles:
+            expected = seed_marks(text_of[article.article_id], judged[article.file])
+            exported = exported_marks(flat, annotation_of[article.article_id, annotator])
+            for what, want, got in zip(("mention", "relation"), expected, exported, strict=True):
+                differences += [
+                    f"{path.name}, {article.file}: {what} only in the YAML: {m}"
+                    for m in sorted(want - got)
+                ]
+                differences += [
+                    f"{path.name}, {article.file}: {what} only in the export: {m}"
+                    for m in sorted(got - want)
+                ]
+    assert not differences, f"{EXPORT.name} differs:\n" + "\n".join(differences)
 
 
 def test_packaging_the_committed_export_gives_the_committed_dataset(tmp_path: Path):

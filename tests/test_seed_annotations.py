@@ -1,5 +1,6 @@
-"""The maintainers' seed annotations are well-formed: every span is found exactly where the
-YAML says, every label is in the taxonomy, every relation points at a mention."""
+"""The seed judgements (both annotation passes and the curator's decisions) are well-formed:
+every span is found exactly where the YAML says, no two spans overlap, every label is in the
+taxonomy, every relation points at a mention, every person name is the article's own."""
 
 import unicodedata
 
@@ -12,17 +13,25 @@ from tests.helpers import REPO, SEED_ARTICLES
 
 ARTICLES = {article.file: article for article in ingest([SEED_ARTICLES]).articles}
 ANNOTATIONS = anchored.load_annotations(REPO / "data" / "seed_annotations.yaml")
+JUDGEMENT_FILES = (
+    "seed_annotations.yaml",
+    "second_pass_annotations.yaml",
+    "curated_annotations.yaml",
+)
+JUDGEMENTS = {name: anchored.load_annotations(REPO / "data" / name) for name in JUDGEMENT_FILES}
+CASES = [(name, file_name) for name in JUDGEMENT_FILES for file_name in sorted(ARTICLES)]
 
 
-def test_every_seed_article_is_annotated():
-    assert sorted(ANNOTATIONS) == sorted(ARTICLES)
+@pytest.mark.parametrize("name", JUDGEMENT_FILES)
+def test_every_seed_article_is_annotated(name):
+    assert sorted(JUDGEMENTS[name]) == sorted(ARTICLES)
 
 
-@pytest.mark.parametrize("file_name", sorted(ARTICLES))
-def test_mentions_locate_and_use_the_taxonomy(file_name):
+@pytest.mark.parametrize(("name", "file_name"), CASES)
+def test_mentions_locate_and_use_the_taxonomy(name, file_name):
     taxonomy = load_taxonomy()
     text = ARTICLES[file_name].text
-    entries = ANNOTATIONS[file_name]
+    entries = JUDGEMENTS[name][file_name]
     mentions = anchored.mentions_of(text, entries)
     assert len({m.id for m in mentions}) == len(mentions)
     spans = sorted((m.start, m.end) for m in mentions)
@@ -46,12 +55,12 @@ def folded(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
-@pytest.mark.parametrize("file_name", sorted(ARTICLES))
-def test_person_names_are_given_by_their_own_article(file_name):
+@pytest.mark.parametrize(("name", "file_name"), CASES)
+def test_person_names_are_given_by_their_own_article(name, file_name):
     """Mention rule 4: the name box holds a name the article gives, never outside knowledge."""
     text = ARTICLES[file_name].text
     article = folded(text)
-    for mention in anchored.mentions_of(text, ANNOTATIONS[file_name]):
+    for mention in anchored.mentions_of(text, JUDGEMENTS[name][file_name]):
         if mention.actor_type == "person" and mention.name:
             surname = mention.name.split()[-1]
             assert folded(surname) in article, (mention.id, mention.text, mention.name)
