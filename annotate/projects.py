@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from stancepack.annotate.articles import Article, ingest, read_jsonl
+from stancepack.annotate.articles import Article, ingest
 from stancepack.annotate.client import Connection, all_items, retrying
 from stancepack.errors import ArticleError, LabelStudioError
 from stancepack.schema.fields import BYLINE, OUTLET, TASK_DATA_KEYS
@@ -40,7 +40,6 @@ SEED_PROJECT = "seed articles"
 BATCH_SIZE = 500
 LIST_PAGE_SIZE = 1000
 VERSION_PATTERN = re.compile(r"taxonomy version: ([0-9a-f]{12})\b")
-JSONL_SUFFIX = ".jsonl"
 # The lock file of a project in the local server's data directory: the prefix and the
 # first hex digits of the SHA-256 of its title.
 LOCK_PREFIX = "project-"
@@ -78,17 +77,13 @@ def _quiet(message: str) -> None:
 
 
 def read_articles(paths: Sequence[str | Path]) -> list[Article]:
-    """Articles from .txt files or folders (ingested) and .jsonl files (from ``articles
-    ingest``), each article_id once (a repeated id must be the same text)."""
-    jsonl = [Path(path) for path in paths if Path(path).suffix == JSONL_SUFFIX]
-    texts = [path for path in paths if Path(path).suffix != JSONL_SUFFIX]
-    articles: list[Article] = []
-    for path in jsonl:
-        if not path.is_file():
+    """Articles of every format ``articles ingest`` reads (.txt files, saved pages, folders
+    of them, .csv and .jsonl corpora, and tables ``articles ingest`` wrote, read as written),
+    each article_id once (a repeated id must be the same text)."""
+    for path in map(Path, paths):
+        if not os.path.lexists(path):
             raise ArticleError(f"{path}: no such file")
-        articles.extend(read_jsonl(path))
-    if texts:
-        articles.extend(ingest(texts).articles)
+    articles = ingest(paths).articles
     if not articles:
         raise ArticleError(f"{', '.join(map(str, paths))}: no articles")
     return unique_articles(articles)
@@ -178,6 +173,17 @@ def find_project(client: LabelStudio, connection: Connection, title: str) -> Any
             "rename all but one"
         )
     return named[0] if named else None
+
+
+def set_overlap(client: LabelStudio, connection: Connection, project_id: int, overlap: int) -> None:
+    """Each task of the project is to be annotated by ``overlap`` different annotators:
+    Label Studio's ``maximum_annotations``, which its labeling stream honours (a task goes
+    to no annotator who did it, and to nobody once it has that many annotations)."""
+    retrying(
+        lambda: client.projects.update(id=project_id, maximum_annotations=overlap),
+        connection,
+        f"set the overlap of project {project_id}",
+    )
 
 
 def project_url(connection: Connection, project_id: int) -> str:

@@ -300,8 +300,12 @@ def create_staging_file(target: Path, staging: Path, secret: bool) -> BinaryIO:
         handle = os.open(staging, flags, SECRET_MODE)
     except OSError as error:
         raise cannot_write(target, error) from None
-    os.fchmod(handle, output_mode(secret=secret))
-    return os.fdopen(handle, "wb")
+    try:
+        os.fchmod(handle, output_mode(secret=secret))
+    finally:
+        os.close(handle)
+    # opened again by its path, so that the stream's ``name`` is the staging file's
+    return open(staging, "wb")  # noqa: SIM115
 
 
 def atomic_write_bytes(

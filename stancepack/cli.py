@@ -33,6 +33,7 @@ COMMANDS = {
     "annotators": "stancepack.commands.team:annotators",
     "status": "stancepack.commands.team:status",
     "curate": "stancepack.commands.team:curate",
+    "preannotate": "stancepack.commands.preannotate:preannotate",
 }
 
 # One-line summaries shown by ``stancepack --help`` without importing the commands.
@@ -53,6 +54,7 @@ SUMMARIES = {
     "annotators": "Add and list the annotator accounts of the organisation.",
     "status": "Progress of a project: annotations, disputes, agreement.",
     "curate": "Put adjudicated disputes into Label Studio for the curator.",
+    "preannotate": "Pre-annotate articles into a Label Studio import file.",
 }
 
 

@@ -451,3 +451,12 @@ def test_package_project_replaces_an_existing_export_only_with_force(tmp_path, m
     assert result.stderr == f"Error: {export}: exists (pass --force to replace it)\n"
     assert export.read_text(encoding="utf-8") == "[]"
     assert not (tmp_path / "dataset").exists()
+
+
+def test_a_staged_stream_is_named_by_its_staging_file(tmp_path):
+    target = tmp_path / "out.txt"
+    with atomic_file(target) as stream:
+        staging = Path(stream.name)
+        assert staging.parent == tmp_path and staging.name.startswith(".out.txt.stancepack-")
+        stream.write(b"x")
+    assert not staging.exists() and target.read_bytes() == b"x"

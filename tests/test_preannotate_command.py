@@ -8,9 +8,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from stancepack import cli as cli_module
 from stancepack.annotate import projects
 from stancepack.annotate.articles import ingest
+from stancepack.cli import cli
 from stancepack.schema.fields import ACTOR, TASK_DATA_KEYS
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES
@@ -18,17 +18,8 @@ from tests.helpers import REPO, SEED_ARTICLES
 GAZETTEER = REPO / "data" / "actors.yaml"
 
 
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    """The command on the command line (as stancepack.cli registers it)."""
-    monkeypatch.setitem(
-        cli_module.COMMANDS, "preannotate", "stancepack.commands.preannotate:preannotate"
-    )
-    monkeypatch.setitem(cli_module.SUMMARIES, "preannotate", "Pre-annotate articles.")
-
-
 def run(*args: str):
-    return CliRunner().invoke(cli_module.cli, ["preannotate", *args])
+    return CliRunner().invoke(cli, ["preannotate", *args])
 
 
 def test_the_import_file_holds_each_article_as_a_task_with_its_predictions(tmp_path):

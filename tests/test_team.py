@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from stancepack.annotate import projects, team
 from stancepack.annotate import server as local
-from stancepack.annotate import team
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.cli import cli
 from stancepack.export.adjudicate import adjudicate
@@ -319,7 +319,7 @@ def team_project(label_studio, tmp_path_factory):
     project = client.projects.create(
         title="team overlap", label_config=build_label_config(TAXONOMY)
     )
-    client.projects.update(id=project.id, maximum_annotations=OVERLAP)
+    projects.set_overlap(client, label_studio.connection(), project.id, OVERLAP)
     client.projects.import_tasks(
         id=project.id, request=[{"data": task_data(name)} for name in PLAN]
     )
@@ -636,3 +636,24 @@ def test_disputes_leave_out_ground_truth_and_count_a_missing_stance(tmp_path):
     missing = [agreeing[0], {"result": no_stance}]
     disputes = find_disputes(tables_of(export_file(tmp_path / "missing.json", missing)))
     assert [(d.task_id, d.kinds) for d in disputes] == [("1", ["stance"])]
+
+
+@server
+def test_project_create_and_sync_overlap_set_the_annotators_per_task(label_studio, tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "one.txt").write_text(
+        "Overlap test\n\nFrance said it would send trainers.", encoding="utf-8"
+    )
+    created = run(
+        label_studio, "project", "create", "overlap cli", articles, "--no-preannotate",
+        "--overlap", "2",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "goes to 2 annotators" in created.stderr
+    client = label_studio.client()
+    found = [p for p in client.projects.list() if p.title == "overlap cli"]
+    assert len(found) == 1 and found[0].maximum_annotations == 2
+    synced = run(label_studio, "project", "sync", "overlap cli", articles, "--overlap", "3")
+    assert synced.exit_code == 0, synced.output
+    assert client.projects.get(id=found[0].id).maximum_annotations == 3

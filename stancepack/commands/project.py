@@ -11,6 +11,9 @@ from stancepack.commands.options import taxonomy_option
 from stancepack.commands.server import data_dir_option, database_option, print_login, say
 
 if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+
+    from stancepack.annotate.client import Connection
     from stancepack.annotate.database import DatabaseUrl
     from stancepack.annotate.projects import Predictor, SyncReport
     from stancepack.schema.taxonomy import Taxonomy
@@ -37,6 +40,13 @@ gazetteer_option = click.option(
 )
 no_preannotate_option = click.option(
     "--no-preannotate", is_flag=True, help="Import the tasks without pre-annotations."
+)
+overlap_option = click.option(
+    "--overlap",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Annotators per task: Label Studio's labeling stream gives each task to this many "
+    "different annotators (the project's maximum_annotations).",
 )
 batch_size_option = click.option(
     "--batch-size",
@@ -68,6 +78,7 @@ def project() -> None:
 @taxonomy_option
 @gazetteer_option
 @no_preannotate_option
+@overlap_option
 @batch_size_option
 def create(
     name: str,
@@ -77,6 +88,7 @@ def create(
     taxonomy_path: Path | None,
     gazetteer: Path | None,
     no_preannotate: bool,
+    overlap: int | None,
     batch_size: int,
 ) -> None:
     """Create project NAME and import every article as a task, with pre-annotations.
@@ -101,6 +113,7 @@ def create(
         client, connection, name, items, taxonomy,
         predict=predict, batch_size=batch_size, on_progress=say,
     )  # fmt: skip
+    apply_overlap(client, connection, report, overlap)
     click.echo(
         f"created project {name!r} (id {report.project_id}): {report.added} tasks, "
         f"{report.predictions} pre-annotations"
@@ -121,6 +134,7 @@ def create(
 @taxonomy_option
 @gazetteer_option
 @no_preannotate_option
+@overlap_option
 @batch_size_option
 def sync(
     name: str,
@@ -131,6 +145,7 @@ def sync(
     taxonomy_path: Path | None,
     gazetteer: Path | None,
     no_preannotate: bool,
+    overlap: int | None,
     batch_size: int,
 ) -> None:
     """Add the articles that project NAME does not have yet (by article_id).
@@ -158,6 +173,7 @@ def sync(
         client, connection, name, items, taxonomy,
         update_config=update_config, predict=predict, batch_size=batch_size, on_progress=say,
     )  # fmt: skip
+    apply_overlap(client, connection, report, overlap)
     warn_taxonomy(report)
     click.echo(
         f"project {name!r} (id {report.project_id}): {report.added} added, "
@@ -173,6 +189,16 @@ def predictor(gazetteer: Path | None, taxonomy_path: Path | None, taxonomy: Taxo
     path = projects.gazetteer_path(gazetteer, taxonomy_path)
     say(f"pre-annotating with {path or 'the packaged base gazetteer'}")
     return projects.make_predictor(path, taxonomy)
+
+
+def apply_overlap(
+    client: LabelStudio, connection: Connection, report: SyncReport, overlap: int | None
+) -> None:
+    from stancepack.annotate import projects
+
+    if overlap is not None:
+        projects.set_overlap(client, connection, report.project_id, overlap)
+        say(f"each task of project {report.project_id} goes to {overlap} annotators")
 
 
 def warn_taxonomy(report: SyncReport) -> None:
@@ -204,6 +230,7 @@ def warn_taxonomy(report: SyncReport) -> None:
 )
 @gazetteer_option
 @taxonomy_option
+@overlap_option
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -218,6 +245,7 @@ def up(
     articles_path: Path,
     gazetteer: Path | None,
     taxonomy_path: Path | None,
+    overlap: int | None,
     timeout: float,
 ) -> None:
     """Start the local Label Studio and open the seed project: the main job.
@@ -247,6 +275,7 @@ def up(
         client, connection, projects.SEED_PROJECT, items, taxonomy,
         predict=predict, on_progress=say,
     )  # fmt: skip
+    apply_overlap(client, connection, report, overlap)
     warn_taxonomy(report)
     print_login(info)
     click.echo(f"project:      {projects.project_url(connection, report.project_id)}")
