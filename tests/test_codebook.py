@@ -40,7 +40,8 @@ def test_codebook_covers_every_value_and_the_mention_rules():
             assert f"| `{value}` |" in markdown
             assert f"<code>{value}</code>" in html
     assert "What counts as an actor mention" in markdown
-    assert "A NATO official" in markdown
+    for rule in taxonomy.mention_rules:
+        assert rule in markdown
 
 
 def test_html_escapes_text_from_the_taxonomy(tmp_path):
