@@ -130,8 +130,7 @@ def run_cli(*args: str) -> int:
     from stancepack.cli import cli
 
     outcome = CliRunner().invoke(cli, list(args))
-    print(outcome.output, end="")
-    print(outcome.stderr, end="", file=sys.stderr)
+    print(outcome.output, end="")  # standard output and error, as the command wrote them
     return outcome.exit_code
 
 
