@@ -52,6 +52,21 @@ class LabelStudioServer:
     pid: int
     startup_seconds: float
 
+    @classmethod
+    def started(cls, info: local.ServerInfo, data_dir: Path, port: int) -> LabelStudioServer:
+        """The server ``ensure_running`` started in ``data_dir``, with its credentials."""
+        credentials = local.read_credentials(info.credentials_path)
+        return cls(
+            url=info.url,
+            token=credentials.token,
+            email=credentials.email,
+            password=credentials.password,
+            data_dir=data_dir,
+            port=port,
+            pid=info.pid,
+            startup_seconds=info.startup_seconds,
+        )
+
     def connection(self) -> Connection:
         return Connection(url=self.url, api_key=self.token, source="test fixture")
 
@@ -74,16 +89,6 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStud
     port = local.free_port()
     info = local.ensure_running(data_dir, port, timeout=SESSION_START_TIMEOUT)
     try:
-        credentials = local.read_credentials(info.credentials_path)
-        yield LabelStudioServer(
-            url=info.url,
-            token=credentials.token,
-            email=credentials.email,
-            password=credentials.password,
-            data_dir=data_dir,
-            port=port,
-            pid=info.pid,
-            startup_seconds=info.startup_seconds,
-        )
+        yield LabelStudioServer.started(info, data_dir, port)
     finally:
         local.stop_server(data_dir)

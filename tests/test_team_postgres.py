@@ -37,17 +37,7 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStud
             data_dir, port, timeout=START_TIMEOUT, database=parse_database_url(database.url)
         )
         try:
-            credentials = local.read_credentials(info.credentials_path)
-            yield LabelStudioServer(
-                url=info.url,
-                token=credentials.token,
-                email=credentials.email,
-                password=credentials.password,
-                data_dir=data_dir,
-                port=port,
-                pid=info.pid,
-                startup_seconds=info.startup_seconds,
-            )
+            yield LabelStudioServer.started(info, data_dir, port)
         finally:
             local.stop_server(data_dir)
 
