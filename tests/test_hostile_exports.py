@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from hashlib import sha256
@@ -512,7 +513,12 @@ def test_outlet_names_and_curators_are_inert_in_the_card(tmp_path):
     assert f"Annotated by {curators}. " in card
     assert "<img" not in card
     page = MarkdownIt("commonmark").enable("table").render(card)
-    assert "<img" not in page and 'href="javascript' not in page
+    # the only images are the dataset's own figures
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(
+        re.fullmatch(r'<img src="figures/[a-z-]+\.png" alt="[^"<>]*" />', i) for i in images
+    )
+    assert "onerror" not in "".join(images) and 'href="javascript' not in page
     assert "<td>Evil &lt;!-- News</td>" in page and "<td>Plain</td>" in page
     assert "<h4>Who are the source data producers?</h4>" in page
     assert "<h1>Not a heading" not in page
