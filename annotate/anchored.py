@@ -81,46 +81,16 @@ def relations_of(entries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 def result_items(mention: Mention) -> list[dict[str, Any]]:
     """The Label Studio result items of one marked span, as the labeling UI makes them."""
-    where = {"start": mention.start, "end": mention.end}
-    items = [
-        _item(
-            mention.id,
-            fields.ACTOR,
-            "labels",
-            {**where, "text": mention.text, "labels": [mention.actor_type]},
-        ),
-        _item(
-            mention.id,
-            fields.STANCE,
-            "choices",
-            {**where, "text": mention.text, "choices": [mention.stance]},
-        ),
-    ]
-    if mention.roles:
-        items.append(
-            _item(
-                mention.id,
-                fields.ROLES,
-                "choices",
-                {**where, "text": mention.text, "choices": list(mention.roles)},
-            )
-        )
-    if mention.name:
-        items.append(
-            _item(mention.id, fields.ACTOR_NAME, "textarea", {**where, "text": [mention.name]})
-        )
-    return items
-
-
-def _item(region_id: str, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": region_id,
-        "from_name": from_name,
-        "to_name": fields.TEXT,
-        "type": kind,
-        "origin": "manual",
-        "value": value,
-    }
+    return fields.span_result(
+        mention.id,
+        mention.start,
+        mention.end,
+        mention.text,
+        mention.actor_type,
+        mention.stance,
+        mention.roles,
+        mention.name,
+    )
 
 
 def annotation_result(article_text: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

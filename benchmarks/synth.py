@@ -65,7 +65,7 @@ def make_annotation(
         region_ids.append(region_id)
         where = {"start": match.start(), "end": match.end(), "text": match.group()}
         result.append(
-            _item(
+            fields.result_item(
                 region_id,
                 fields.ACTOR,
                 "labels",
@@ -73,7 +73,7 @@ def make_annotation(
             )
         )
         result.append(
-            _item(
+            fields.result_item(
                 region_id,
                 fields.STANCE,
                 "choices",
@@ -84,10 +84,12 @@ def make_annotation(
             roles = sorted(
                 rng.sample(taxonomy.role_values, rng.randint(1, 3)), key=taxonomy.role_values.index
             )
-            result.append(_item(region_id, fields.ROLES, "choices", {**where, "choices": roles}))
+            result.append(
+                fields.result_item(region_id, fields.ROLES, "choices", {**where, "choices": roles})
+            )
         if rng.random() < 0.3:
             result.append(
-                _item(
+                fields.result_item(
                     region_id,
                     fields.ACTOR_NAME,
                     "textarea",
@@ -114,17 +116,6 @@ def make_annotation(
         "created_at": "2026-01-01T00:00:00.000000Z",
         "updated_at": "2026-01-01T00:00:00.000000Z",
         "lead_time": round(rng.uniform(30, 600), 3),
-    }
-
-
-def _item(region_id: str, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": region_id,
-        "from_name": from_name,
-        "to_name": fields.TEXT,
-        "type": kind,
-        "origin": "manual",
-        "value": value,
     }
 
 

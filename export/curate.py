@@ -88,36 +88,18 @@ def find_curator(client: LabelStudio, connection: Connection, email: str | None)
 # --- Label Studio results of an adjudicated task -------------------------------------------
 
 
-def _item(region_id: str, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": region_id,
-        "from_name": from_name,
-        "to_name": fields.TEXT,
-        "type": kind,
-        "origin": "manual",
-        "value": value,
-    }
-
-
 def mention_items(mention: dict[str, Any]) -> list[dict[str, Any]]:
     """The result items of one adjudicated mention (region id: its mention id)."""
-    region = mention["mention_id"]
-    where = {"start": mention["start"], "end": mention["end"]}
-    spanned = {**where, "text": mention["text"]}
-    items = [_item(region, fields.ACTOR, "labels", {**spanned, "labels": [mention["actor_type"]]})]
-    if mention["stance"]:
-        items.append(
-            _item(region, fields.STANCE, "choices", {**spanned, "choices": [mention["stance"]]})
-        )
-    if mention["roles"]:
-        items.append(
-            _item(region, fields.ROLES, "choices", {**spanned, "choices": list(mention["roles"])})
-        )
-    if mention["actor_name"]:
-        items.append(
-            _item(region, fields.ACTOR_NAME, "textarea", {**where, "text": [mention["actor_name"]]})
-        )
-    return items
+    return fields.span_result(
+        mention["mention_id"],
+        mention["start"],
+        mention["end"],
+        mention["text"],
+        mention["actor_type"],
+        mention["stance"] or "",
+        mention["roles"] or (),
+        mention["actor_name"] or "",
+    )
 
 
 def relation_item(relation: dict[str, Any]) -> dict[str, Any]:

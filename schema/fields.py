@@ -1,8 +1,14 @@
 """Names shared by the labeling config, the tasks and the export reader, declared once.
 
 The labeling config's tag names become ``from_name``/``to_name`` in every annotation
-result; the task data keys become ``data`` of every task. Both sides read them from here.
+result; the task data keys become ``data`` of every task. Both sides read them from here,
+and the result items of one marked span are built here, as the labeling UI makes them.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 # <Text name=TEXT value="$text"/>: the tag name and the task data key of the article text.
 TEXT = "text"
@@ -32,3 +38,39 @@ TASK_DATA_KEYS = (
 )
 # Keys that older projects used, read as their current name.
 LEGACY_DATA_KEYS = {"source": OUTLET}
+
+
+def result_item(region_id: str, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+    """One item of an annotation's result, on the article text."""
+    return {
+        "id": region_id,
+        "from_name": from_name,
+        "to_name": TEXT,
+        "type": kind,
+        "origin": "manual",
+        "value": value,
+    }
+
+
+def span_result(
+    region_id: str,
+    start: int,
+    end: int,
+    text: str,
+    actor_type: str,
+    stance: str = "",
+    roles: Iterable[str] = (),
+    name: str = "",
+) -> list[dict[str, Any]]:
+    """The result items of one marked span: its actor type, and its stance, roles and
+    canonical name when it has them (all sharing the span's region id)."""
+    where = {"start": start, "end": end}
+    spanned = {**where, "text": text}
+    items = [result_item(region_id, ACTOR, "labels", {**spanned, "labels": [actor_type]})]
+    if stance:
+        items.append(result_item(region_id, STANCE, "choices", {**spanned, "choices": [stance]}))
+    if roles := list(roles):
+        items.append(result_item(region_id, ROLES, "choices", {**spanned, "choices": roles}))
+    if name:
+        items.append(result_item(region_id, ACTOR_NAME, "textarea", {**where, "text": [name]}))
+    return items
