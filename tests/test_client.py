@@ -3,9 +3,7 @@ server and a refused token (against the real server), and retries of transient f
 
 from __future__ import annotations
 
-import http.server
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ from stancepack.annotate.client import (
     retrying,
 )
 from stancepack.errors import LabelStudioError
+from tests.loopback_http import LoopbackHandler, loopback_server
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
@@ -152,7 +151,7 @@ def test_unreachable_url_names_the_url():
 # of the standard library that answers 503, resets connections or answers too late.
 
 
-class ScriptedHandler(http.server.BaseHTTPRequestHandler):
+class ScriptedHandler(LoopbackHandler):
     script: list[str] = []
     seen: list[str] = []
 
@@ -171,28 +170,14 @@ class ScriptedHandler(http.server.BaseHTTPRequestHandler):
             "503": (503, b'{"detail": "Service unavailable"}'),
             "400": (400, b'{"detail": "Validation error"}'),
         }[step]
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(body, status)
 
 
 @contextmanager
 def scripted_server(*steps: str) -> Iterator[tuple[str, list[str]]]:
     handler = type("Handler", (ScriptedHandler,), {"script": list(steps), "seen": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(handler) as url:
+        yield url, handler.seen
 
 
 def whoami_with_retries(url: str, attempts: int = 4, timeout: float = 30.0):

@@ -5,9 +5,7 @@ plays the misbehaving one; it counts the requests and refuses any beyond a bound
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from click.testing import CliRunner
 
 from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.cli import cli
+from tests.loopback_http import LoopbackHandler, loopback_server
 
 TOKEN = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
 REQUEST_BOUND = 40
@@ -35,7 +34,7 @@ class Script:
     requests: list[str] = field(default_factory=list)
 
 
-class IgnoresPaging(http.server.BaseHTTPRequestHandler):
+class IgnoresPaging(LoopbackHandler):
     script: Script
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
@@ -69,29 +68,14 @@ class IgnoresPaging(http.server.BaseHTTPRequestHandler):
         self.script.requests.append(f"{self.command} {self.path}")
         if len(self.script.requests) > REQUEST_BOUND:
             status, data = 400, {"detail": "request bound of the test passed"}
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(data, status)
 
 
 @contextmanager
 def ignoring_server(script: Script) -> Iterator[str]:
     handler = type("Handler", (IgnoresPaging,), {"script": script})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(handler) as url:
+        yield url
 
 
 def project(project_id: int, title: str) -> dict:

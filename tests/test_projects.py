@@ -3,9 +3,7 @@ taxonomy changes, and ``stancepack up``, against the real Label Studio of the se
 
 from __future__ import annotations
 
-import http.server
 import re
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html import unescape
@@ -25,6 +23,7 @@ from stancepack.schema.codebook import render_html
 from stancepack.schema.fields import TASK_DATA_KEYS
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES, default_taxonomy_data, write_taxonomy
+from tests.loopback_http import LoopbackHandler, loopback_server
 
 GAZETTEER = REPO / "data" / "actors.yaml"
 TAXONOMY = load_taxonomy()
@@ -365,7 +364,7 @@ def test_up_twice_changes_nothing_the_second_time(label_studio, monkeypatch):
         assert label_studio.password not in result.stdout + result.stderr
 
 
-class FailingGateway(http.server.BaseHTTPRequestHandler):
+class FailingGateway(LoopbackHandler):
     """A reverse proxy in front of the real server that forwards every request, but answers
     502 to the first import after Label Studio has done it (a gateway failing late)."""
 
@@ -393,14 +392,7 @@ class FailingGateway(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/import") and not self.failed_imports:
             self.failed_imports.append(self.path)
             status, content = 502, b'{"detail": "Bad gateway"}'
-        self.send_response(status)
-        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(content, status, answer.headers.get("Content-Type", "application/json"))
 
 
 @pytest.mark.server
@@ -408,21 +400,12 @@ def test_a_retried_import_does_not_duplicate_tasks_the_failed_attempt_made(label
     handler = type(
         "Gateway", (FailingGateway,), {"upstream": label_studio.url, "failed_imports": []}
     )
-    gateway = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=gateway.serve_forever, daemon=True)
-    thread.start()
-    try:
-        connection = Connection(
-            f"http://127.0.0.1:{gateway.server_address[1]}", label_studio.token, "gateway"
-        )
+    with loopback_server(handler) as url:
+        connection = Connection(url, label_studio.token, "gateway")
         client = make_client(connection)
         made = projects.create_project(client, connection, "gateway test", SEEDS[:1], TAXONOMY)
         tasks = [projects.task_for(article) for article in SEEDS[1:]]
         added = projects.import_batch(client, connection, made.project_id, tasks)
-    finally:
-        gateway.shutdown()
-        gateway.server_close()
-        thread.join()
     assert handler.failed_imports == [f"/api/projects/{made.project_id}/import"]
     assert added == (len(SEEDS) - 1, 0)
     ids = [task.data["article_id"] for task in all_tasks(label_studio.client(), made.project_id)]

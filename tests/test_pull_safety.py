@@ -9,13 +9,11 @@ plays Label Studio's export endpoints."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.annotate.projects import task_data
 from stancepack.cli import cli
 from tests.helpers import SEED_ARTICLES
+from tests.loopback_http import LoopbackHandler, loopback_server
 
 STANCEPACK = Path(sys.executable).with_name("stancepack")
 TITLE = "pull safety"
@@ -166,7 +165,7 @@ def test_a_signal_mid_pull_leaves_no_debris_and_the_earlier_output(
 # --- a download that is not an export ------------------------------------------------------
 
 
-class BrokenExport(http.server.BaseHTTPRequestHandler):
+class BrokenExport(LoopbackHandler):
     """Label Studio's export endpoints, sending a download cut short."""
 
     requests: list[str] = []
@@ -180,7 +179,7 @@ class BrokenExport(http.server.BaseHTTPRequestHandler):
         elif route == "/api/projects/1/exports/5":
             self.answer({"id": 5, "status": "completed"})
         elif route == "/api/projects/1/exports/5/download":
-            self.answer(b'[{"id": 1, "data": {"text": "cut sh', content_type="application/json")
+            self.answer(b'[{"id": 1, "data": {"text": "cut sh')
         else:
             self.answer({"detail": "Not found."}, status=404)
 
@@ -197,30 +196,15 @@ class BrokenExport(http.server.BaseHTTPRequestHandler):
         self.requests.append(f"{self.command} {self.path.split('?')[0].rstrip('/')}")
         return self.path.split("?")[0].rstrip("/")
 
-    def answer(self, data: dict | bytes, status: int = 200, content_type: str = "") -> None:
-        body = data if isinstance(data, bytes) else json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type or "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    def answer(self, data: dict | bytes, status: int = 200) -> None:
+        self.send_body(data, status)
 
 
 @contextmanager
 def broken_export_server() -> Iterator[tuple[str, list[str]]]:
     handler = type("Handler", (BrokenExport,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(handler) as url:
+        yield url, handler.requests
 
 
 def test_a_download_that_is_not_an_export_writes_nothing_and_deletes_the_snapshot(tmp_path):

@@ -4,9 +4,7 @@ or cut short by a shortened message)."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +29,7 @@ from stancepack.annotate.client import (
 from stancepack.annotate.tokens import redact
 from stancepack.cli import cli
 from stancepack.errors import LabelStudioError
+from tests.loopback_http import LoopbackHandler, loopback_server
 
 # Shaped like a Label Studio token (40 hex digits), unlike anything else in a message.
 TOKEN = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
@@ -143,7 +142,7 @@ def test_a_token_that_is_not_ascii_in_the_credentials_file_names_the_file(clean_
 # Authorization header it received inside the error body, as a careless proxy would.
 
 
-class EchoingHandler(http.server.BaseHTTPRequestHandler):
+class EchoingHandler(LoopbackHandler):
     status = 400
     padding = 0
     requests: list[str] = []
@@ -155,30 +154,15 @@ class EchoingHandler(http.server.BaseHTTPRequestHandler):
             return
         header = self.headers.get("Authorization", "")
         detail = "x" * self.padding + f" refused {header} here"
-        body = json.dumps({"detail": detail}).encode()
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body({"detail": detail}, self.status)
 
 
 @contextmanager
 def echoing_server(status: int, padding: int = 0) -> Iterator[tuple[str, list[str]]]:
     handler = type("Handler", (EchoingHandler,), {"status": status, "padding": padding})
     handler.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(handler) as url:
+        yield url, handler.requests
 
 
 def test_an_illegal_header_value_is_reported_without_the_token():
