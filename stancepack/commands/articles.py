@@ -10,7 +10,7 @@ import click
 from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_records
 from stancepack.annotate.corpus import FIELDS, parse_column_map
 from stancepack.atomic import atomic_file
-from stancepack.commands.options import format_option
+from stancepack.commands.options import force_file_option, format_option
 from stancepack.errors import ArticleError
 from stancepack.terminal import printable, printable_json
 
@@ -75,11 +75,7 @@ def articles() -> None:
     required=True,
     help="JSON Lines file to write, one article per line.",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace an existing output file (never one of the inputs, nor one inside them).",
-)
+@force_file_option
 def ingest_command(
     paths: tuple[Path, ...],
     manifest: Path | None,

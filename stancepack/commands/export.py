@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from stancepack.commands.options import format_option, taxonomy_option
+from stancepack.commands.options import force_file_option, format_option, taxonomy_option
 from stancepack.commands.server import data_dir_option
 
 # Tasks checked at a time by `stancepack validate` (about 30 MB of a typical export).
@@ -110,7 +110,7 @@ def validate(
     help="Label Studio URL (default: LABEL_STUDIO_URL, or the local server).",
 )
 @data_dir_option
-@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@force_file_option
 def pull(
     project_ref: str, output: Path, url: str | None, data_dir: Path | None, force: bool
 ) -> None:

@@ -10,6 +10,7 @@ from stancepack.annotate.articles import ingest
 from stancepack.annotate.suggest import DEFAULT_MIN_COUNT, render_suggestions, suggest_actors
 from stancepack.atomic import atomic_file
 from stancepack.commands.articles import echo_warnings
+from stancepack.commands.options import force_file_option
 from stancepack.terminal import printable
 
 
@@ -39,11 +40,7 @@ def gazetteer() -> None:
     show_default=True,
     help="Leave out actors named fewer times in the articles.",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace an existing output file (never one of the inputs, nor one inside them).",
-)
+@force_file_option
 def suggest(paths: tuple[Path, ...], output: Path, min_count: int, force: bool) -> None:
     """Propose the actors the articles name, for a person to review.
 

@@ -19,6 +19,13 @@ taxonomy_option = click.option(
     help="Taxonomy YAML file (default: the packaged taxonomy; env STANCEPACK_TAXONOMY).",
 )
 
+# --force of the commands that write one file (-o FILE).
+force_file_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing output file (never one of the inputs, nor one inside them).",
+)
+
 
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
     return click.option(

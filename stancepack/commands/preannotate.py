@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from stancepack.atomic import atomic_file
-from stancepack.commands.options import taxonomy_option
+from stancepack.commands.options import force_file_option, taxonomy_option
 from stancepack.commands.project import articles_argument, gazetteer_option, predictor
 from stancepack.terminal import printable
 
@@ -25,11 +25,7 @@ from stancepack.terminal import printable
 )
 @taxonomy_option
 @gazetteer_option
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace an existing output file (never one of the inputs, nor one inside them).",
-)
+@force_file_option
 def preannotate(
     articles: tuple[Path, ...],
     output: Path,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from stancepack.atomic import atomic_write_text
-from stancepack.commands.options import format_option, taxonomy_option
+from stancepack.commands.options import force_file_option, format_option, taxonomy_option
 from stancepack.schema.codebook import render_html, render_markdown
 from stancepack.schema.taxonomy import VOCABULARIES, load_taxonomy
 
@@ -54,7 +54,7 @@ def show(taxonomy_path: Path | None, output_format: str) -> None:
     default=None,
     help="Write to this file instead of standard output.",
 )
-@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@force_file_option
 def codebook(
     taxonomy_path: Path | None, output_format: str, output: Path | None, force: bool
 ) -> None:
