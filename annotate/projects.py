@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from stancepack.annotate.articles import Article, ingest
 from stancepack.annotate.client import Connection, all_items, retrying
+from stancepack.annotate.debate import DEBATE_GAZETTEER
 from stancepack.errors import ArticleError, LabelStudioError
 from stancepack.schema.fields import BYLINE, OUTLET, TASK_DATA_KEYS
 from stancepack.schema.taxonomy import Taxonomy
@@ -487,8 +488,6 @@ def imported_predictions(answer: Any) -> int:
 
 # --- pre-annotations ------------------------------------------------------------------------
 
-# The gazetteer of a debate folder, beside its taxonomy.yaml (``stancepack init``).
-DEBATE_GAZETTEER = "actors.yaml"
 # The seed debate's folder in a clone of the repository: the packaged taxonomy's debate.
 SEED_DEBATE_FOLDER = Path("data")
 

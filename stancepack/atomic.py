@@ -9,7 +9,9 @@ Every output is written into a staging file or folder beside the target, named
   regular file (a device, a FIFO); a symbolic link is written through to its target;
 - an existing output folder is replaced only with ``force``, and only when it holds
   nothing but what stancepack wrote there as an output of the same kind (a dataset, a
-  network), as recorded in its manifest (``stancepack-files.json``).
+  network, a debate), as recorded in its manifest (``stancepack-files.json``); a folder
+  meant to be edited (a debate) records each file's sha256, and a file changed since is
+  the user's and is never replaced.
 
 On any failure or interruption (Ctrl-C; SIGTERM, which the command line turns into an
 exception) the staging file or folder is removed and an earlier output stays as it was.
@@ -21,6 +23,7 @@ Outputs get the modes the umask gives; ``secret`` files are readable by the owne
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -29,7 +32,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from stancepack.errors import OutputError
 
@@ -109,29 +112,64 @@ def check_folder_target(target: Path, force: bool, kind: str) -> None:
 def first_unknown_entry(folder: Path, kind: str) -> str | None:
     """Why ``folder`` is not wholly an earlier output of this ``kind``, or None."""
     written = read_manifest(folder)
-    if written is None or written[0] != kind:
+    if written is None or written.kind != kind:
         return (
             f"{folder}: not a {kind} folder written by stancepack (no {MANIFEST_FILE} of "
             "one); --force replaces only such a folder"
         )
-    files = set(written[1]) | {MANIFEST_FILE}
+    files = set(written.files) | {MANIFEST_FILE}
     folders = {parent.as_posix() for name in files for parent in Path(name).parents}
     for entry in sorted(folder.rglob("*")):
         name = entry.relative_to(folder).as_posix()
-        known = name in folders if entry.is_dir() and not entry.is_symlink() else name in files
+        if entry.is_dir() and not entry.is_symlink():
+            known = name in folders or not any(entry.iterdir())  # an empty folder loses nothing
+        else:
+            known = name in files
         if not known:
             return (
                 f"{folder}: holds {name}, which stancepack did not write; "
                 "--force replaces only what it wrote"
             )
+    return first_changed_file(folder, written.sha256)
+
+
+def first_changed_file(folder: Path, digests: Mapping[str, str]) -> str | None:
+    """Why a file recorded with its sha256 is no longer what stancepack wrote, or None (a
+    file since removed loses nothing)."""
+    for name, digest in sorted(digests.items()):
+        try:
+            changed = file_sha256(folder / name) != digest
+        except FileNotFoundError:
+            continue
+        except OSError:
+            changed = True
+        if changed:
+            return (
+                f"{folder}: {name} was changed since stancepack wrote it; "
+                "--force replaces only what it wrote, unchanged"
+            )
     return None
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 # --- Manifests -----------------------------------------------------------------------------
 
 
-def read_manifest(folder: Path) -> tuple[str, list[str]] | None:
-    """The kind and files of an earlier output folder's manifest, or None."""
+class Manifest(NamedTuple):
+    """What an earlier output folder's manifest records: its kind, its files and, for a
+    folder meant to be edited, each file's sha256 when it was written."""
+
+    kind: str
+    files: list[str]
+    sha256: dict[str, str]
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """The manifest of an earlier output folder, or None."""
     try:
         data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -141,18 +179,25 @@ def read_manifest(folder: Path) -> tuple[str, list[str]] | None:
         and data.get("format") == MANIFEST_FORMAT
         and isinstance(data.get("files"), list)
         and all(isinstance(name, str) for name in data["files"])
+        and isinstance(data.get("sha256", {}), dict)
     )
-    return (str(data.get("kind")), data["files"]) if valid else None
+    if not valid:
+        return None
+    digests = {str(name): str(digest) for name, digest in data.get("sha256", {}).items()}
+    return Manifest(str(data.get("kind")), data["files"], digests)
 
 
-def write_manifest(folder: Path, kind: str) -> list[str]:
-    """Record every file in ``folder`` (relative, sorted) as an output of this ``kind``."""
+def write_manifest(folder: Path, kind: str, digests: bool = False) -> list[str]:
+    """Record every file in ``folder`` (relative, sorted) as an output of this ``kind``,
+    with each file's sha256 when ``digests``."""
     files = sorted(
         entry.relative_to(folder).as_posix()
         for entry in folder.rglob("*")
         if entry.is_file() and entry.name != MANIFEST_FILE
     )
-    manifest = {"format": MANIFEST_FORMAT, "kind": kind, "files": files}
+    manifest: dict[str, object] = {"format": MANIFEST_FORMAT, "kind": kind, "files": files}
+    if digests:
+        manifest["sha256"] = {name: file_sha256(folder / name) for name in files}
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST_FILE).write_text(text, encoding="utf-8")
     return files
@@ -343,12 +388,14 @@ def atomic_directory(
     *,
     kind: str,
     inputs: Inputs | None = None,
+    editable: bool = False,
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``path``; on success it replaces ``path``.
 
     The folder gets a manifest of the files written into it and their ``kind`` ("dataset",
-    "network"), so that a later run writing the same kind with ``force`` recognises it as
-    its own."""
+    "network", "debate"), so that a later run writing the same kind with ``force``
+    recognises it as its own; an ``editable`` folder's manifest records each file's sha256,
+    so that ``force`` never replaces a file the user has changed since."""
     target = Path(os.path.abspath(path))
     refuse_overlap(target, inputs)
     check_folder_target(target, force, kind)
@@ -357,7 +404,7 @@ def atomic_directory(
     try:
         create_staging_folder(target, staging)
         yield staging
-        write_manifest(staging, kind)
+        write_manifest(staging, kind, digests=editable)
         swap_into_place(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)

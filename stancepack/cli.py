@@ -17,6 +17,7 @@ from stancepack.terminal import printable
 
 # command name -> "module:attribute" of its click command.
 COMMANDS = {
+    "init": "stancepack.commands.init:init",
     "schema": "stancepack.commands.schema:schema",
     "articles": "stancepack.commands.articles:articles",
     "serve": "stancepack.commands.server:serve",
@@ -38,6 +39,7 @@ COMMANDS = {
 
 # One-line summaries shown by ``stancepack --help`` without importing the commands.
 SUMMARIES = {
+    "init": "Start a new debate: its taxonomy, articles and actors.",
     "schema": "Show the taxonomy and render the codebook.",
     "articles": "Ingest and list news articles.",
     "serve": "Start or stop the local Label Studio server.",

@@ -221,6 +221,13 @@ def warn_taxonomy(report: SyncReport) -> None:
 )
 @database_option
 @click.option(
+    "--debate",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Debate folder written by `stancepack init`: its taxonomy, articles and actors "
+    "make the project, named after the debate's title.",
+)
+@click.option(
     "--articles",
     "articles_path",
     type=click.Path(path_type=Path),
@@ -242,6 +249,7 @@ def up(
     data_dir: Path | None,
     port: int | None,
     database: DatabaseUrl | None,
+    debate: Path | None,
     articles_path: Path,
     gazetteer: Path | None,
     taxonomy_path: Path | None,
@@ -252,19 +260,24 @@ def up(
 
     Starts the server in the background unless it runs, creates the project "seed
     articles" from data/articles (or adds the articles it lacks), and prints the URL and
-    login. Running it again changes nothing.
+    login. Running it again changes nothing. With --debate, the project of a debate
+    folder instead (see `stancepack init`).
 
     Example:
 
-        stancepack up
+        stancepack up --debate nuclear
     """
     from stancepack.annotate import projects
     from stancepack.annotate import server as local
     from stancepack.annotate.client import connect, local_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
+    sources: list[Path] = [articles_path]
+    if debate is not None:
+        taxonomy_path, sources = debate_sources(debate)
     taxonomy = load_taxonomy(taxonomy_path)
-    items = projects.read_articles([articles_path])
+    title = projects.SEED_PROJECT if debate is None else taxonomy.title
+    items = projects.read_articles(sources)
     predict = predictor(gazetteer, taxonomy_path, taxonomy)
     info = local.ensure_running(data_dir, port, timeout=timeout, on_progress=say, database=database)
     if info.already_running:
@@ -272,9 +285,8 @@ def up(
     connection = local_connection(data_dir)
     client = connect(connection)
     report = projects.create_or_sync_project(
-        client, connection, projects.SEED_PROJECT, items, taxonomy,
-        predict=predict, on_progress=say,
-    )  # fmt: skip
+        client, connection, title, items, taxonomy, predict=predict, on_progress=say
+    )
     apply_overlap(client, connection, report, overlap)
     warn_taxonomy(report)
     print_login(info)
@@ -283,3 +295,20 @@ def up(
         f"tasks:        {report.added} added, {report.already_there} already there "
         f"({report.title!r})"
     )
+
+
+def debate_sources(debate: Path) -> tuple[Path, list[Path]]:
+    """The taxonomy and article sources of a debate folder, which --debate stands for."""
+    from stancepack.annotate.debate import DebateFolder
+
+    ctx = click.get_current_context()
+    given = [
+        f"--{name.removesuffix('_path')}"
+        for name in ("taxonomy_path", "articles_path")
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.UsageError(f"--debate gives the taxonomy and the articles: drop {given[0]}")
+    folder = DebateFolder(debate)
+    folder.check()
+    return folder.taxonomy, folder.article_sources()
