@@ -34,12 +34,9 @@ def one_line(value: str, what: str) -> str:
 
 def new_taxonomy_text(proposition: str, title: str, name: str) -> str:
     """The taxonomy.yaml of a new debate, with comments saying what to write."""
+    stated = one_line(proposition, "proposition")
     header = yaml.safe_dump(
-        {
-            "name": debate_name(name),
-            "title": one_line(title, "title"),
-            "proposition": one_line(proposition, "proposition"),
-        },
+        {"name": debate_name(name), "title": one_line(title, "title"), "proposition": stated},
         allow_unicode=True,
         sort_keys=False,
         width=1_000_000,

@@ -118,14 +118,11 @@ def first_unknown_entry(folder: Path, kind: str) -> str | None:
             "one); --force replaces only such a folder"
         )
     files = set(written.files) | {MANIFEST_FILE}
-    folders = {parent.as_posix() for name in files for parent in Path(name).parents}
     for entry in sorted(folder.rglob("*")):
-        name = entry.relative_to(folder).as_posix()
         if entry.is_dir() and not entry.is_symlink():
-            known = name in folders or not any(entry.iterdir())  # an empty folder loses nothing
-        else:
-            known = name in files
-        if not known:
+            continue  # a folder loses nothing of its own: what it holds is looked at
+        name = entry.relative_to(folder).as_posix()
+        if name not in files:
             return (
                 f"{folder}: holds {name}, which stancepack did not write; "
                 "--force replaces only what it wrote"
