@@ -43,12 +43,15 @@ class FormMatcher(Generic[Value]):
         order of their ends."""
         if self._empty:
             return []
-        found = []
+        found: list[Occurrence[Value]] = []
         joiners, size = self._joiners, len(text)
+        # whole_word_at, inlined, and Occurrence built as the tuple it is: this loop runs
+        # for every hit, inside words too
+        append, occurrence = found.append, tuple.__new__
         for last, (length, value) in self._automaton.iter(text):
-            start, end = last + 1 - length, last + 1
-            # whole_word_at, inlined: this loop runs for every hit, inside words too
-            if start > 0:
+            end = last + 1
+            start = end - length
+            if start:
                 before = text[start - 1]
                 if before.isalnum() or before == "_" or before in joiners:
                     continue
@@ -56,7 +59,7 @@ class FormMatcher(Generic[Value]):
                 after = text[end]
                 if after.isalnum() or after == "_" or after in joiners:
                     continue
-            found.append(Occurrence(start, end, value))
+            append(occurrence(Occurrence, (start, end, value)))
         return found
 
 

@@ -371,8 +371,9 @@ class Preannotator:
     def _groups(self, heads: list[tuple[int, int]], folded: str) -> Iterator[Span]:
         """ "some European countries", "Baltic ministers", "every ally": a group head
         after a quantifier or a modifier (capitalised words that are not function words)."""
+        spaces = self.rules.group_prefix_spaces
         for head_start, end in heads:
-            window = max(0, head_start - PREFIX_WINDOW)
+            window = _after_spaces(folded, max(0, head_start - PREFIX_WINDOW), head_start, spaces)
             prefix = self.rules.group_prefix.search(folded, window, head_start)
             if prefix is None:
                 continue
@@ -540,6 +541,17 @@ def _check_against_taxonomy(gazetteer: Gazetteer, taxonomy: Taxonomy) -> None:
             )
 
 
+def _after_spaces(text: str, window: int, end: int, spaces: int) -> int:
+    """Where a search for a prefix of at most ``spaces`` spaces ending at ``end`` may
+    begin: after the space before those (``window`` when ``text[window:end]`` holds no
+    more)."""
+    for _ in range(spaces + 1):
+        end = text.rfind(" ", window, end)
+        if end == -1:
+            return window
+    return end + 1
+
+
 def _skip_spaces(text: str, position: int) -> int:
     while position < len(text) and text[position] == " ":
         position += 1
@@ -572,23 +584,42 @@ def _name_words(rules: Rules, text: str, start: int) -> Iterator[int]:
         position = match.end() + 1
 
 
-WORD_BEFORE = re.compile(r"(?<!\S)(\S+) $")
-FORMER_BEFORE = re.compile(r"(?<!\S)[Ff]ormer $")
+# How far before a title's head (or its last modifier) the word before it is looked for.
+WORD_BEFORE_WINDOW = 40
+# "Former" before a title, with the space after it.
+FORMER_BEFORE = ("Former ", "former ")
+FORMER_LENGTH = len(FORMER_BEFORE[0])
 
 
 def _title_start(rules: Rules, text: str, head_start: int) -> int:
     """Where a title begins: capitalised modifiers before its head, and "Former"."""
     start = head_start
     for _ in range(MAX_TITLE_MODIFIERS):
-        previous = WORD_BEFORE.search(text[max(0, start - 40) : start])
-        if previous is None:
+        word = _word_before(text, max(0, start - WORD_BEFORE_WINDOW), start)
+        if word is None:
             break
-        word = previous.group(1)
         if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in rules.function_words:
             break
         start -= len(word) + 1
-    former = FORMER_BEFORE.search(text[max(0, start - 7) : start])
-    return start - len(former.group()) if former else start
+    if start >= FORMER_LENGTH and text[start - FORMER_LENGTH : start] in FORMER_BEFORE:
+        return start - FORMER_LENGTH
+    return start
+
+
+def _word_before(text: str, window: int, end: int) -> str | None:
+    """The word (no white space in it) that ``text[window:end]`` ends with, followed by
+    one space (and a line break): "Minister" in "... Defense Minister "; None when there
+    is none (cut at ``window``)."""
+    if text.startswith(" ", end - 1) and end - 1 >= window:
+        last = end - 1
+    elif text.startswith(" \n", end - 2) and end - 2 >= window:
+        last = end - 2
+    else:
+        return None
+    chunk = text[max(window, text.rfind(" ", window, last) + 1) : last]
+    if not chunk or chunk[-1].isspace():
+        return None
+    return chunk.split()[-1]
 
 
 def _is_place(rules: Rules, folded: str, start: int) -> bool:
@@ -602,12 +633,12 @@ FOLLOWING_WORDS = re.compile(r" (\w+)(?: (\w+))?")
 
 def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
     """A country or organisation joined to a noun: "US-led", "NATO troops"."""
-    if HYPHENATED.match(folded[end : end + 2]):
-        return True
-    following = FOLLOWING_WORDS.match(folded[end : end + 40])
+    if folded.startswith("-", end):
+        return HYPHENATED.match(folded, end, end + 2) is not None
+    following = FOLLOWING_WORDS.match(folded, end, end + 40)
     if following is None:
         return False
-    return any(word in rules.modified_nouns for word in following.groups() if word is not None)
+    return not rules.modified_nouns.isdisjoint(following.groups())
 
 
 # --- roles -------------------------------------------------------------------------------

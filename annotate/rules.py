@@ -105,6 +105,10 @@ def cue_words(lists: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return cues
 
 
+# How many modifiers a group head may have before it ("some key European countries").
+GROUP_MODIFIERS = 3
+
+
 def group_prefix(folded: dict[str, list[str]]) -> re.Pattern[str]:
     """What comes before a group head, up to it (search it in a window ending at the
     head): an optional quantifier and up to three modifiers (listed ones, or capitalised
@@ -113,8 +117,16 @@ def group_prefix(folded: dict[str, list[str]]) -> re.Pattern[str]:
     modifier = rf"(?:(?i:{alternation(folded['group_modifiers'])})|[A-Z][\w-]*)"
     return re.compile(
         rf"(?<![\w-])(?:(?P<quantifier>(?i:{quantifier})) )?"
-        rf"(?P<modifiers>(?:{modifier} ){{0,3}})\Z"
+        rf"(?P<modifiers>(?:{modifier} ){{0,{GROUP_MODIFIERS}}})\Z"
     )
+
+
+def group_prefix_spaces(folded: dict[str, list[str]]) -> int:
+    """The most spaces a group prefix (``group_prefix``) can hold: each of its words is
+    followed by one, and a listed quantifier or modifier may hold spaces of its own."""
+    quantifier = max((word.count(" ") for word in folded["group_quantifiers"]), default=0)
+    modifier = max((word.count(" ") for word in folded["group_modifiers"]), default=0)
+    return quantifier + 1 + GROUP_MODIFIERS * (modifier + 1)
 
 
 def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -190,6 +202,7 @@ class Rules:
             re.IGNORECASE,
         )
         self.group_prefix = group_prefix(folded)
+        self.group_prefix_spaces = group_prefix_spaces(folded)
         self.source_prefixes = source_prefixes(folded)
         self.modified_nouns = frozenset(lists["modified_nouns"])
         self.opening_pronoun = re.compile(
