@@ -3,6 +3,7 @@ writes into the taxonomy init made, and the stance each of its invented actors t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,9 @@ def write_roles(taxonomy: Path, roles: list[dict[str, Any]] = ROLES) -> None:
     data = yaml.safe_load(taxonomy.read_text(encoding="utf-8"))
     data["roles"] = [*roles, *data["roles"]]
     taxonomy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def article_titles() -> list[str]:
+    """The titles of the articles of the tests: the corpus's, then the saved page's."""
+    corpus = [json.loads(line)["title"] for line in CORPUS.read_text("utf-8").splitlines()]
+    return [*corpus, "France welcomes nuclear label, Germany objects"]  # the page's og:title

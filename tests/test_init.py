@@ -22,7 +22,15 @@ from stancepack.cli import cli
 from stancepack.errors import ArticleError
 from stancepack.schema.new_debate import NEW_DEBATE_VOCABULARIES
 from stancepack.schema.taxonomy import load_taxonomy
-from tests.debate import CORPUS, PAGE, PROPOSITION, ROLES, TITLE, write_roles
+from tests.debate import (
+    CORPUS,
+    PAGE,
+    PROPOSITION,
+    ROLES,
+    TITLE,
+    article_titles,
+    write_roles,
+)
 
 
 def run(*args: object):
@@ -38,11 +46,6 @@ def debate(tmp_path: Path) -> DebateFolder:
     result = init(tmp_path / "nuclear", "--title", TITLE, "--articles", CORPUS, "--articles", PAGE)
     assert result.exit_code == 0, result.output
     return DebateFolder(tmp_path / "nuclear")
-
-
-def fixture_titles() -> list[str]:
-    corpus = [json.loads(line)["title"] for line in CORPUS.read_text("utf-8").splitlines()]
-    return [*corpus, "France welcomes nuclear label, Germany objects"]  # the page's og:title
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -66,7 +69,7 @@ def test_init_writes_a_valid_taxonomy_of_the_proposition(debate: DebateFolder):
 
 def test_init_ingests_the_articles_given(debate: DebateFolder):
     records = [json.loads(line) for line in debate.articles_table.read_text("utf-8").splitlines()]
-    assert [record["title"] for record in records] == fixture_titles()
+    assert [record["title"] for record in records] == article_titles()
     page = records[-1]
     assert (page["source"], page["published"]) == ("Example Daily", "2026-01-20")
     assert page["url"] == "https://daily.example.org/europe/france-germany-nuclear-label"
