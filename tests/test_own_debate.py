@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from click.testing import CliRunner
 from stancepack.annotate.projects import find_project
 from stancepack.cli import cli
 from tests.debate import CORPUS, PAGE, PROPOSITION, ROLES, TITLE, article_titles, write_roles
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.server
 
@@ -44,10 +46,35 @@ STANCES = {
 NEUTRAL = "neutral"
 
 
-def run(*args: object, env: dict[str, str] | None = None):
-    result = CliRunner(env=env).invoke(cli, [str(arg) for arg in args])
+# Options whose values are this machine's (the articles' and the server's paths).
+LOCAL_OPTIONS = ("--articles", "--data-dir")
+
+
+def run(*args: object, ran: list[list[str]] | None = None):
+    command = [str(arg) for arg in args]
+    result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
+    if ran is not None:
+        ran.append(command)
     return result
+
+
+def without_local_options(command: list[str]) -> list[str]:
+    kept: list[str] = []
+    for word in command:
+        if kept and kept[-1] in LOCAL_OPTIONS:
+            kept.pop()
+        else:
+            kept.append(word)
+    return kept
+
+
+def readme_commands() -> list[list[str]]:
+    """The stancepack commands of the README's "Your own debate" block."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- own-debate -->", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = block.replace("\\\n", " ").splitlines()
+    return [shlex.split(line)[1:] for line in lines if line.startswith("stancepack ")]
 
 
 def accepted(prediction: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,13 +129,14 @@ def test_a_new_debate_end_to_end(label_studio, tmp_path: Path, monkeypatch):
     monkeypatch.delenv("STANCEPACK_TAXONOMY", raising=False)
     data_dir = str(label_studio.data_dir)
 
+    ran: list[list[str]] = []
     run("init", "nuclear", "--proposition", PROPOSITION, "--title", TITLE,
-        "--articles", CORPUS, "--articles", PAGE)  # fmt: skip
+        "--articles", CORPUS, "--articles", PAGE, ran=ran)  # fmt: skip
     write_roles(Path("nuclear/taxonomy.yaml"))
-    run("schema", "show", "--taxonomy", "nuclear/taxonomy.yaml")
-    suggest = ("gazetteer", "suggest", "nuclear/articles/articles.jsonl", "--min-count", "2")
-    run(*suggest, "-o", "nuclear/actors.yaml", "--force")
-    up = run("up", "--debate", "nuclear", "--data-dir", data_dir)
+    run("schema", "show", "--taxonomy", "nuclear/taxonomy.yaml", ran=ran)
+    suggest = ("gazetteer", "suggest", "nuclear/articles/articles.jsonl")
+    run(*suggest, "-o", "nuclear/actors.yaml", "--force", ran=ran)
+    up = run("up", "--debate", "nuclear", "--data-dir", data_dir, ran=ran)
     assert "4 added, 0 already there" in up.stdout
     assert "pre-annotating with nuclear/actors.yaml" in up.stderr
 
@@ -130,13 +158,16 @@ def test_a_new_debate_end_to_end(label_studio, tmp_path: Path, monkeypatch):
         client.annotations.create(id=task.id, result=result, lead_time=30.0)
     assert proposed_roles == {role["value"] for role in ROLES}
 
-    run("pull", "--project", TITLE, "-o", "export.json", "--data-dir", data_dir)
-    validated = run("validate", "export.json", "--taxonomy", "nuclear/taxonomy.yaml")
+    run("pull", "--project", TITLE, "-o", "export.json", "--data-dir", data_dir, ran=ran)
+    validated = run("validate", "export.json", "--taxonomy", "nuclear/taxonomy.yaml", ran=ran)
     assert validated.stdout.splitlines()[-1] == (
         f"summary: tasks 4, annotations 4, predictions 4, cancelled 0, empty 0, "
         f"spans {2 * spans}, relations 0, errors 0, warnings 0: valid"
     )  # the predictions' spans, and as many accepted
-    run("package", "export.json", "--taxonomy", "nuclear/taxonomy.yaml", "-o", "dataset")
+    run("package", "export.json", "--taxonomy", "nuclear/taxonomy.yaml", "-o", "dataset/", ran=ran)
+    assert [without_local_options(command) for command in ran] == [
+        without_local_options(command) for command in readme_commands()
+    ]  # the README's commands are the ones this walk runs
 
     loaded = load_configs(tmp_path / "dataset", tmp_path)
     titles = [row["title"] for row in loaded["articles"]["rows"]]
