@@ -61,8 +61,9 @@ def init(
 
     Example:
 
-        stancepack init nuclear --proposition "Nuclear power should count as a sustainable
-        investment in the EU taxonomy" --articles corpus.jsonl --articles pages/
+    \b
+        stancepack init nuclear --proposition "Nuclear power should count as a
+          sustainable investment in the EU taxonomy" --articles corpus.jsonl --articles pages/
     """
     report = init_debate(
         folder,
