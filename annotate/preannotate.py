@@ -38,6 +38,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.annotate.matcher import FormMatcher, Occurrence
 from stancepack.annotate.rules import (
+    CASE_EXCEPTIONS,
     CUE_LISTS,
     LoweredWord,
     RoleKeyword,
@@ -149,6 +150,9 @@ class Span:
         return hash((self.start, self.end, self.rule, self.name))
 
 
+# How far before a country's name the preposition that makes it a place or an object
+# ("troops to the Ukraine", "war with Russia") may begin.
+PREPOSITION_WINDOW = 20
 # How far before a group head or an unnamed source its quantifier and modifiers may begin.
 PREFIX_WINDOW = 100
 # Rules whose spans introduce a speaker: kept in strict mode whatever their sentence.
@@ -159,15 +163,17 @@ RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3, "gro
 def choose_spans(candidates: Iterable[Span]) -> list[Span]:
     """Non-overlapping spans: longest first, then the gazetteer's, then the earliest."""
     chosen: list[Span] = []  # in text order
+    starts: list[int] = []  # their starts
     ranked = sorted(
         set(candidates), key=lambda s: (s.start - s.end, RULE_PRIORITY[s.rule], s.start, s.name)
     )
     for span in ranked:
-        index = bisect.bisect_left(chosen, span.start, key=lambda s: s.start)
+        index = bisect.bisect_left(starts, span.start)
         before_free = index == 0 or chosen[index - 1].end <= span.start
-        after_free = index == len(chosen) or span.end <= chosen[index].start
+        after_free = index == len(chosen) or span.end <= starts[index]
         if before_free and after_free:
             chosen.insert(index, span)
+            starts.insert(index, span.start)
     return chosen
 
 
@@ -185,15 +191,22 @@ class LoweredHits:
     @classmethod
     def of(cls, lowered: str, rules: Rules) -> LoweredHits:
         """Every such word of a folded, lower-cased text, in one pass."""
-        found = sorted(rules.lowered_words.occurrences(lowered))
-        keywords = [Occurrence(s, e, w.keyword) for s, e, w in found if w.keyword is not None]
+        keywords: list[Occurrence[RoleKeyword]] = []
+        heads: list[tuple[int, int]] = []
+        sources: list[Occurrence[bool]] = []
+        positions: list[Occurrence[LoweredWord]] = []
+        for occurrence in sorted(rules.lowered_words.occurrences(lowered)):
+            start, end, word = occurrence
+            if word.keyword is not None:
+                keywords.append(Occurrence(start, end, word.keyword))
+            if word.group_head:
+                heads.append((start, end))
+            if word.source_plural is not None:
+                sources.append(Occurrence(start, end, word.source_plural))
+            if word.position:
+                positions.append(occurrence)
         keywords.sort(key=lambda keyword: (keyword.start, -keyword.end))
-        return cls(
-            keywords,
-            [(s, e) for s, e, w in found if w.group_head],
-            [Occurrence(s, e, w.source_plural) for s, e, w in found if w.source_plural is not None],
-            [occurrence for occurrence in found if occurrence.value.position],
-        )
+        return cls(keywords, heads, sources, positions)
 
 
 class Reading:
@@ -205,6 +218,7 @@ class Reading:
         self.folded = fold(text)
         self.lowered = lower(self.folded)
         self.words = LoweredHits.of(self.lowered, rules)
+        self.plain_case = not any(character in self.folded for character in CASE_EXCEPTIONS)
         self._sentences: list[tuple[int, int]] | None = None
 
     @classmethod
@@ -248,7 +262,7 @@ class Preannotator:
         self._groups_on = strict and GROUP_RULE_TYPE in taxonomy.actor_type_values
         _check_against_taxonomy(gazetteer, taxonomy)
         self.rules = rules_for(taxonomy)
-        self._matcher = FormMatcher(form_uses(gazetteer))
+        self._matcher = forms_and_titles_matcher(gazetteer, self.rules)
         people = [a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE]
         self._people = {fold(form): a for a in people for form in a.surface_forms}
 
@@ -273,7 +287,8 @@ class Preannotator:
     def _mentions(self, reading: Reading) -> list[Span]:
         text = reading.text
         candidates = self._candidates(reading)
-        spans = [span for span in choose_spans(candidates) if not is_caption(text, span)]
+        lines = line_bounds(text)
+        spans = [span for span in choose_spans(candidates) if not _is_caption(text, lines, span)]
         return self._in_position_sentences(reading, spans) if self.strict else spans
 
     def _in_position_sentences(self, reading: Reading, spans: list[Span]) -> list[Span]:
@@ -325,37 +340,57 @@ class Preannotator:
         """Every rule's spans, overlapping: one pass finds every gazetteer form, and the
         rules look around each occurrence."""
         text, folded, words = reading.text, reading.folded, reading.words
-        found = self._matcher.occurrences(folded)
+        found, title_heads = self._forms_and_titles(folded)
         return [
-            *self._gazetteer_spans(folded, found),
-            *self._titled_people(text, folded),
+            *self._gazetteer_spans(reading, found),
+            *self._titled_people(text, folded, title_heads),
             *self._unnamed_officials(text, folded, found),
             *self._governments(folded, found),
             *(self._groups(words.group_heads, folded) if self._groups_on else ()),
             *(self._unnamed_sources(words.sources, folded) if self.strict else ()),
         ]
 
-    def _gazetteer_spans(self, folded: str, found: list[Occurrence[FormUse]]) -> Iterator[Span]:
+    def _forms_and_titles(
+        self, folded: str
+    ) -> tuple[list[Occurrence[FormUse]], list[tuple[int, int]]]:
+        """The occurrences of the gazetteer's forms, and (start, end) of the title heads,
+        in ``folded``, found in one pass."""
+        found: list[Occurrence[FormUse]] = []
+        title_heads = []
+        for start, end, (use, title_head) in self._matcher.occurrences(folded):
+            if use is not None:
+                found.append(Occurrence(start, end, use))
+            if title_head:
+                title_heads.append((start, end))
+        return found, title_heads
+
+    def _gazetteer_spans(
+        self, reading: Reading, found: list[Occurrence[FormUse]]
+    ) -> Iterator[Span]:
+        rules, folded = self.rules, reading.folded
         for start, end, use in found:
             actor = use.actor
             if actor is None:
                 continue
-            if actor.type in PLACE_TYPES and _is_place(self.rules, folded, start):
+            place = actor.type in PLACE_TYPES
+            if place and _is_place_in(reading, rules, start):
                 continue
-            if actor.type in MODIFIER_TYPES and _is_modifier(self.rules, folded, end):
+            if actor.type in MODIFIER_TYPES and _is_modifier(rules, folded, end):
                 continue
-            if self.strict and self._is_owner_or_object(folded, start, end, actor):
+            if self.strict and self._is_owner_or_object(reading, start, end, place):
                 continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
-    def _is_owner_or_object(self, folded: str, start: int, end: int, actor: Actor) -> bool:
-        """ "Macron's comments" (an owner), "war with Russia" (a country as an object)."""
+    def _is_owner_or_object(self, reading: Reading, start: int, end: int, place: bool) -> bool:
+        """ "Macron's comments" (an owner), "war with Russia" (a country, a ``place``, as
+        an object)."""
+        folded = reading.folded
         if folded.startswith("'s", end):
             return True
-        window = max(0, start - 20)
-        return actor.type in PLACE_TYPES and bool(
-            self.rules.object_before.search(folded, window, start)
-        )
+        if not place or not _may_end_with(reading, self.rules.object_endings, start):
+            return False
+        window = max(0, start - PREPOSITION_WINDOW)
+        return bool(self.rules.object_before.search(folded, window, start))
 
     def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
         """ "a source", "a senior official", "sources": people without a name."""
@@ -388,9 +423,10 @@ class Preannotator:
                     continue
             yield Span(start, end, GROUP_RULE_TYPE, "", "group")
 
-    def _titled_people(self, text: str, folded: str) -> Iterator[Span]:
-        found = self.rules.title_heads.occurrences(folded)
-        candidates = [Candidate(start, end - start, end, None) for start, end, _ in found]
+    def _titled_people(
+        self, text: str, folded: str, title_heads: list[tuple[int, int]]
+    ) -> Iterator[Span]:
+        candidates = [Candidate(start, end - start, end, None) for start, end in title_heads]
         for head_start, head_end, _ in leftmost_longest(candidates):
             person = self._person_after(text, folded, head_end)
             if person is not None:
@@ -467,6 +503,18 @@ def form_uses(gazetteer: Gazetteer) -> dict[str, FormUse]:
     }
 
 
+def forms_and_titles_matcher(
+    gazetteer: Gazetteer, rules: Rules
+) -> FormMatcher[tuple[FormUse | None, bool]]:
+    """A matcher of every folded form of the gazetteer (``form_uses``) and every title
+    head of ``rules``, with what the form stands for (None for a title head only) and
+    whether it is a title head."""
+    uses = form_uses(gazetteer)
+    title_heads = {fold(word) for word in rules.lists["title_heads"]}
+    forms = sorted(uses.keys() | title_heads)
+    return FormMatcher({form: (uses.get(form), form in title_heads) for form in forms})
+
+
 class Candidate(NamedTuple, Generic[Payload]):
     """A rule's match that begins with a gazetteer form: where it starts, the form's
     length, where the match ends, and what the rule keeps of it."""
@@ -514,6 +562,32 @@ def _unnamed(
         if article is not None and after is not None:
             candidates.append(Candidate(article.start(), end - start, after.end(), None))
     return ((start, end) for start, end, _ in leftmost_longest(candidates))
+
+
+def line_bounds(text: str) -> set[tuple[int, int]]:
+    """(start, end) of each line of ``text`` that is not blank, without the white space
+    around it."""
+    bounds = set()
+    start = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if stripped:
+            begin = start + len(line) - len(stripped)
+            bounds.add((begin, begin + len(stripped.rstrip())))
+        start += len(line) + 1
+    return bounds
+
+
+def _is_caption(text: str, lines: set[tuple[int, int]], span: Span) -> bool:
+    """``is_caption``, from the bounds of the lines of ``text`` (``line_bounds``) when the
+    span holds no line break and begins and ends with no white space: then it stands
+    alone on its line exactly when it has the bounds of its line."""
+    start, end = span.start, span.end
+    if end <= start or text[start].isspace() or text[end - 1].isspace():
+        return is_caption(text, span)
+    if text.find("\n", start, end) != -1:
+        return is_caption(text, span)
+    return (start, end) in lines
 
 
 def is_caption(text: str, span: Span) -> bool:
@@ -622,9 +696,27 @@ def _word_before(text: str, window: int, end: int) -> str | None:
     return chunk.split()[-1]
 
 
+def _is_place_in(reading: Reading, rules: Rules, start: int) -> bool:
+    """``_is_place`` in a text read once: the pattern searched only where its match
+    could end."""
+    return _may_end_with(reading, rules.place_endings, start) and _is_place(
+        rules, reading.folded, start
+    )
+
+
+def _may_end_with(reading: Reading, endings: tuple[str, ...] | None, end: int) -> bool:
+    """False when ``reading.folded[:end]`` cannot end with a match of a ``Rules`` pattern
+    whose match always ends with one of ``endings`` (lower-cased, see
+    ``rules.preposition_endings``) within the last ``PREPOSITION_WINDOW`` characters: a
+    check much cheaper than the pattern's search, for the many names it rules out."""
+    if endings is None or not reading.plain_case:
+        return True
+    return reading.lowered.endswith(endings, max(0, end - PREPOSITION_WINDOW), end)
+
+
 def _is_place(rules: Rules, folded: str, start: int) -> bool:
     """A country right after "to", "in", "for" ... ("to the United States" too)."""
-    return rules.place_before.search(folded, max(0, start - 20), start) is not None
+    return rules.place_before.search(folded, max(0, start - PREPOSITION_WINDOW), start) is not None
 
 
 HYPHENATED = re.compile(r"-[^\W\d_]")

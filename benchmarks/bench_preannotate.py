@@ -134,9 +134,10 @@ class PerFormPreannotator(Preannotator):
 
     def _candidates(self, reading: Reading) -> list[Span]:
         text, folded = reading.text, reading.folded
+        title_heads = [(start, end) for start, end, _ in self.rules.title_heads.occurrences(folded)]
         return [
             *self._per_form_gazetteer_spans(folded),
-            *self._titled_people(text, folded),
+            *self._titled_people(text, folded, title_heads),
             *self._per_form_unnamed_officials(text, folded),
             *self._per_form_governments(folded),
         ]
