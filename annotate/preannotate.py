@@ -32,7 +32,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
@@ -116,15 +117,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, match.end()))
         start = match.end()
     spans.append((start, len(text)))
-    return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    trimmed = []
+    for start, end in spans:  # without the white space around each
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            trimmed.append((start, end))
+    return trimmed
 
 
 # --- candidate spans ---------------------------------------------------------------------
@@ -295,19 +296,19 @@ class Preannotator:
         """The spans of the sentences that report a position (a position verb), of the
         headline (the first line, which states the story without a reporting verb), and
         the spans of titled people and unnamed officials (a title introduces a speaker)."""
-        text, verbs = reading.text, iter(reading.words.positions)
+        text, sentences = reading.text, reading.sentences
         headline_end = text.find("\n") if "\n" in text else 0
-        reported = [start < headline_end for start, _ in reading.sentences]
-        starts = [start for start, _ in reading.sentences]
-        for verb in verbs:  # the sentence of each position verb
+        reported = [start < headline_end for start, _ in sentences]
+        starts = [start for start, _ in sentences]
+        for verb in reading.words.positions:  # the sentence of each position verb
             index = bisect.bisect_right(starts, verb.start) - 1
-            if index >= 0 and verb.end <= reading.sentences[index][1]:
+            if index >= 0 and verb.end <= sentences[index][1]:
                 reported[index] = True
         kept = []
         for span in spans:
             index = bisect.bisect_right(starts, span.start) - 1
             in_reported = index >= 0 and reported[index]
-            inside = in_reported and span.end <= reading.sentences[index][1]
+            inside = in_reported and span.end <= sentences[index][1]
             if inside or self._is_speaker(reading.folded, span):
                 kept.append(span)
         return kept
@@ -748,11 +749,15 @@ class SentenceCues:
     resets: list[Occurrence[str]]
 
 
+# The start and the end of a span or an occurrence, and the first item of a pair.
+START, END, FIRST = attrgetter("start"), attrgetter("end"), itemgetter(0)
+
+
 def _within(places: Sequence[Any], start: int, end: int) -> list[Any]:
     """The items of ``places`` (with a start and an end, in text order) that lie inside
     ``start:end``."""
-    first = bisect.bisect_left(places, start, key=lambda place: place.start)
-    last = bisect.bisect_left(places, end, key=lambda place: place.start)
+    first = bisect.bisect_left(places, start, key=START)
+    last = bisect.bisect_left(places, end, key=START)
     return [place for place in places[first:last] if place.end <= end]
 
 
@@ -812,6 +817,8 @@ def keyword_sentences(
 def _negated(cues: SentenceCues, sentence_start: int, position: int) -> bool:
     """A negation cue between the sentence's start and ``position``, and no reset after
     the last such cue."""
+    if not cues.negations:
+        return False
     negations = [cue.end for cue in _within(cues.negations, sentence_start, position)]
     if not negations:
         return False
@@ -853,7 +860,7 @@ def attach_roles(
         if not candidates and not rules.opening_pronoun.match(text, start, end):
             continue  # nobody in or before the sentence to give its roles to
         cues = sentence_cues(lowered, start, end, rules)
-        before = bisect.bisect_right(people, start, key=lambda s: s.end)
+        before = bisect.bisect_right(people, start, key=END)
         antecedent = people[before - 1 : before] if before else []
         sentence = text[start:end]
         for position, role in sentence_roles(inside_keywords, cues, start):
@@ -868,7 +875,9 @@ def attach_roles(
 
 def _with_roles(span: Span, roles: set[str], order: Sequence[str]) -> Span:
     ordered = tuple(role for role in order if role in roles)
-    return span if ordered == span.roles else replace(span, roles=ordered)
+    if ordered == span.roles:
+        return span
+    return Span(span.start, span.end, span.type, span.name, span.rule, span.actor, ordered)
 
 
 QUOTED = re.compile(r"“[^”]*”")
@@ -881,7 +890,7 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
 
 def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:
     """True when ``span`` lies inside one of ``ranges`` (in text order, not overlapping)."""
-    index = bisect.bisect_right(ranges, span.start, key=lambda passage: passage[0]) - 1
+    index = bisect.bisect_right(ranges, span.start, key=FIRST) - 1
     return index >= 0 and span.end <= ranges[index][1]
 
 
