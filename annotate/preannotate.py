@@ -673,7 +673,7 @@ def _title_start(rules: Rules, text: str, head_start: int) -> int:
         word = _word_before(text, max(0, start - WORD_BEFORE_WINDOW), start)
         if word is None:
             break
-        if not NAME_WORD.fullmatch(word) or not word[0].isupper() or word in rules.function_words:
+        if not word[0].isupper() or word in rules.function_words or not NAME_WORD.fullmatch(word):
             break
         start -= len(word) + 1
     if start >= FORMER_LENGTH and text[start - FORMER_LENGTH : start] in FORMER_BEFORE:
