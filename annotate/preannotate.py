@@ -173,7 +173,7 @@ class Span:
 
 
 # How far before a country's name the preposition that makes it a place or an object
-# ("troops to the Ukraine", "war with Russia") may begin.
+# ("troops to Ukraine", "war with Russia") may begin.
 PREPOSITION_WINDOW = 20
 # How far before a group head or an unnamed source its quantifier and modifiers may begin.
 PREFIX_WINDOW = 100
