@@ -86,6 +86,29 @@ ORGANIZATION_HEADS = (
 )
 # Lower-case words allowed between the capitalised words of a name ("Ministry of Defence").
 NAME_CONNECTORS = ("of", "for", "and", "on", "the")
+# Capitalised words of dates, which end a name ("the Commission on Monday proposed").
+CALENDAR_WORDS = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)  # not "May", a name too
 JOINED_NAMES = " and the "  # "the Ministry of Defence and the Foreign Office": two names
 CAPITALISED = r"[A-Z][A-Za-z]*(?:-[A-Za-z]+)*"
 NAME_PHRASE = re.compile(
@@ -270,11 +293,13 @@ def organization_phrases(folded: str) -> list[tuple[int, int]]:
 
 
 def _organization_name(words: list[str]) -> str:
-    """The organisation's name among ``words``, or ""."""
+    """The organisation's name among ``words`` (cut before a title or a date), or ""."""
     while words and words[0] in FUNCTION_WORDS:
         words = words[1:]
-    titled = [index for index, word in enumerate(words) if word in TITLE_WORDS]
-    words = words[: titled[0]] if titled else words
+    ends = [
+        index for index, word in enumerate(words) if word in TITLE_WORDS or word in CALENDAR_WORDS
+    ]
+    words = words[: ends[0]] if ends else words
     while words and words[-1] in NAME_CONNECTORS:
         words = words[:-1]
     capitalised = [word for word in words if word[0].isupper()]

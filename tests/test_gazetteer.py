@@ -205,6 +205,13 @@ def test_organisation_names_are_capitalised_words_around_a_head_and_stop_at_a_ti
     ]
 
 
+def test_an_organisation_name_ends_before_a_date():
+    text = "The European Commission on Monday proposed it. The Council in March agreed."
+    assert [text[start:end] for start, end in organization_phrases(fold(text))] == [
+        "European Commission",
+    ]
+
+
 def test_a_capitalised_dateline_is_not_an_acronym():
     suggested = suggest_actors(["LONDON -- The UN said the IAEA will visit."])
     assert [actor.name for actor in suggested.actors] == [
