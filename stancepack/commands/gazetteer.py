@@ -13,6 +13,14 @@ from stancepack.commands.articles import echo_warnings
 from stancepack.commands.options import force_file_option
 from stancepack.terminal import printable
 
+min_count_option = click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MIN_COUNT,
+    show_default=True,
+    help="Leave out actors named fewer times in the articles.",
+)
+
 
 @click.group()
 def gazetteer() -> None:
@@ -33,13 +41,7 @@ def gazetteer() -> None:
     required=True,
     help="Gazetteer YAML file to write.",
 )
-@click.option(
-    "--min-count",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MIN_COUNT,
-    show_default=True,
-    help="Leave out actors named fewer times in the articles.",
-)
+@min_count_option
 @force_file_option
 def suggest(paths: tuple[Path, ...], output: Path, min_count: int, force: bool) -> None:
     """Propose the actors the articles name, for a person to review.

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from stancepack.annotate.debate import InitReport, init_debate
-from stancepack.annotate.suggest import DEFAULT_MIN_COUNT
 from stancepack.commands.articles import column_option, echo_report
+from stancepack.commands.gazetteer import min_count_option
 from stancepack.terminal import printable
 
 
@@ -30,13 +30,7 @@ from stancepack.terminal import printable
     "corpora (repeatable).",
 )
 @column_option
-@click.option(
-    "--min-count",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MIN_COUNT,
-    show_default=True,
-    help="Propose only actors the articles name at least this many times.",
-)
+@min_count_option
 @click.option(
     "--force",
     is_flag=True,
