@@ -52,9 +52,9 @@ from stancepack.annotate.corpus import (
     read_html_page,
     read_json_lines,
 )
-from stancepack.errors import ArticleError
-from stancepack.filereader import kind_of, read_regular_file
-from stancepack.terminal import CONTROL_CHARACTERS
+from stancepack.ground.errors import ArticleError
+from stancepack.ground.filereader import kind_of, read_regular_file
+from stancepack.ground.terminal import CONTROL_CHARACTERS
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source", "url", "published", "language")
@@ -633,7 +633,7 @@ def write_records(stream: BinaryIO, articles: Iterable[Article]) -> None:
 
 def write_jsonl(path: str | Path, articles: list[Article]) -> Path:
     """Write articles as JSON Lines, atomically (an existing file is replaced)."""
-    from stancepack.atomic import atomic_file
+    from stancepack.ground.atomic import atomic_file
 
     with atomic_file(path, force=True) as stream:
         write_records(stream, articles)

@@ -35,7 +35,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.annotate.matcher import FormMatcher, Occurrence
 from stancepack.annotate.rules import (
     CUE_LISTS,
@@ -46,8 +45,9 @@ from stancepack.annotate.rules import (
     packaged_lists,
     rules_for,
 )
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
+from stancepack.schema.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.schema.taxonomy import Taxonomy
 
 MODEL_NAME = "stancepack-rules"

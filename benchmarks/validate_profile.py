@@ -28,10 +28,10 @@ STAGES = ("reading and parsing", "flattening", "DataFrames", "pandera", "id regi
 
 
 def stages(path: Path, chunk_tasks: int, standard_scanner: bool) -> dict[str, float]:
-    from stancepack.export.checks import RowContext, _table_issues, table_schemas
-    from stancepack.export.chunks import UNIQUE_IDS, IdRegister
-    from stancepack.export.flatten import Flattener
-    from stancepack.export.stream import BATCH_BYTES, stream_export
+    from stancepack.export.read.stream import BATCH_BYTES, stream_export
+    from stancepack.export.validate.checks import RowContext, _table_issues, table_schemas
+    from stancepack.export.validate.chunks import UNIQUE_IDS, IdRegister
+    from stancepack.export.validate.flatten import Flattener
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()

@@ -60,7 +60,7 @@ class Articles(pa.DataFrameModel):
         coerce = True
 
 
-# --- Tables flattened from a Label Studio export (stancepack.export.flatten) -----------------
+# --- Tables flattened from a Label Studio export (stancepack.export.validate.flatten) ----------
 
 KINDS = ("annotation", "prediction")
 # Text columns. The flattened tables are built with exactly the dtypes these models declare

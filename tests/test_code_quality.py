@@ -35,5 +35,5 @@ def test_ruff_format():
 
 
 def test_mypy_on_the_library():
-    result = run(tool("mypy"), "schema", "annotate", "export", "stancepack")
+    result = run(tool("mypy"), "ground", "schema", "annotate", "export", "stancepack")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from stancepack.annotate import anchored
 from stancepack.annotate.articles import ingest
 from stancepack.cli import cli
-from stancepack.export.flatten import ANNOTATION, Flattened, flatten_export
-from stancepack.export.reader import read_export
+from stancepack.export.read.reader import read_export
+from stancepack.export.validate.flatten import ANNOTATION, Flattened, flatten_export
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.committed_data import (
     ALL_OUTLETS,

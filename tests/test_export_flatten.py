@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stancepack.annotate.gazetteer import load_gazetteer
-from stancepack.export.flatten import (
+from stancepack.export.read.reader import read_export
+from stancepack.export.validate.flatten import (
     ANNOTATION_COLUMNS,
     ARTICLE_COLUMNS,
     MENTION_COLUMNS,
@@ -19,7 +19,7 @@ from stancepack.export.flatten import (
     Flattener,
     flatten_export,
 )
-from stancepack.export.reader import read_export
+from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.tables import export_models
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, default_taxonomy_data, write_taxonomy

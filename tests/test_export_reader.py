@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stancepack.cli import cli
-from stancepack.errors import ExportError
-from stancepack.export.reader import load_export, parse_export, read_export
+from stancepack.export.read.reader import load_export, parse_export, read_export
+from stancepack.ground.errors import ExportError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 FULL_EXPORT_HINT = (

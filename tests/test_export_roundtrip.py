@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.annotate.projects import task_data
 from stancepack.cli import cli
-from stancepack.export.flatten import flatten_export
-from stancepack.export.reader import read_export
+from stancepack.export.read.reader import read_export
+from stancepack.export.validate.flatten import flatten_export
+from stancepack.ground.labelstudio.client import API_KEY_ENV, URL_ENV
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import SEED_ARTICLES

@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.annotate import projects, team
-from stancepack.annotate import server as local
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.cli import cli
-from stancepack.export.adjudicate import adjudicate
-from stancepack.export.curate import plan_curation
-from stancepack.export.package import validate_file
-from stancepack.export.status import find_disputes
+from stancepack.export.dataset.adjudicate import adjudicate
+from stancepack.export.dataset.curate import plan_curation
+from stancepack.export.dataset.package import validate_file
+from stancepack.export.dataset.status import find_disputes
+from stancepack.ground.labelstudio import server as local
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 

@@ -13,9 +13,9 @@ from stancepack.commands.server import data_dir_option, database_option, print_l
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-    from stancepack.annotate.client import Connection
-    from stancepack.annotate.database import DatabaseUrl
     from stancepack.annotate.projects import Predictor, SyncReport
+    from stancepack.ground.labelstudio.client import Connection
+    from stancepack.ground.labelstudio.database import DatabaseUrl
     from stancepack.schema.taxonomy import Taxonomy
 
 DEFAULT_ARTICLES = Path("data") / "articles"
@@ -101,7 +101,7 @@ def create(
         stancepack project create "seed articles" data/articles --url http://ls.example.org
     """
     from stancepack.annotate import projects
-    from stancepack.annotate.client import connect, resolve_connection
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -161,7 +161,7 @@ def sync(
         stancepack project sync "seed articles" articles.jsonl
     """
     from stancepack.annotate import projects
-    from stancepack.annotate.client import connect, resolve_connection
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -259,8 +259,8 @@ def up(
         stancepack up
     """
     from stancepack.annotate import projects
-    from stancepack.annotate import server as local
-    from stancepack.annotate.client import connect, local_connection
+    from stancepack.ground.labelstudio import server as local
+    from stancepack.ground.labelstudio.client import connect, local_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
