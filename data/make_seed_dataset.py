@@ -106,10 +106,11 @@ def apply_curator_decisions(curator_client: Any, project_id: int, curator_id: in
 def accounts(client: Any, connection: Any, data_dir: Path) -> dict[str, Any]:
     """The members for both passes and the curator, made when missing."""
     from stancepack.annotate import team
+    from stancepack.ground.labelstudio.members import organisation_members
 
     emails = [FIRST_ANNOTATOR, SECOND_ANNOTATOR, CURATOR]
     team.add_annotators(client, connection, emails, team.default_login_file(data_dir))
-    members = {member.email: member for member in team.organisation_members(client, connection)}
+    members = {member.email: member for member in organisation_members(client, connection)}
     return {email: members[email] for email in emails}
 
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.cli import cli
-from stancepack.export.validate.checks import validate_export
 from stancepack.export.validate.report import format_text, issue_line
+from stancepack.export.validate.run import validate_export
 from stancepack.ground.errors import StancepackError
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import default_taxonomy_data, write_taxonomy

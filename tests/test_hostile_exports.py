@@ -18,8 +18,8 @@ from markdown_it import MarkdownIt
 
 from stancepack.cli import cli
 from stancepack.export.dataset.card import code
-from stancepack.export.validate.checks import validate_export
 from stancepack.export.validate.report import format_text
+from stancepack.export.validate.run import validate_export
 from stancepack.ground.terminal import CONTROL_CHARACTERS
 from stancepack.schema.taxonomy import load_taxonomy
 

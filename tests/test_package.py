@@ -28,7 +28,7 @@ from stancepack.export.dataset.package import (
     package_export,
     package_tables,
 )
-from stancepack.export.validate.checks import validate_export
+from stancepack.export.validate.run import validate_export
 from stancepack.ground.errors import PackageError
 from stancepack.schema.features import CONFIGS, config_features
 from stancepack.schema.taxonomy import load_taxonomy

@@ -31,8 +31,8 @@ from stancepack.export.dataset.package import (
 from stancepack.export.read import stream
 from stancepack.export.read.reader import load_export
 from stancepack.export.read.stream import boundary_after, stream_export
-from stancepack.export.validate.checks import validate_export
 from stancepack.export.validate.report import format_json, format_text
+from stancepack.export.validate.run import validate_export
 from stancepack.ground.errors import ExportError
 from stancepack.schema.taxonomy import load_taxonomy
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from stancepack.export.dataset.adjudicate import RULES
-from stancepack.export.dataset.package import NO_VALUE
+from stancepack.export.dataset.layout import NO_VALUE
 from stancepack.export.dataset.splits import SPLITS, listed_splits
 from stancepack.ground.terminal import CONTROL_CHARACTERS
 from stancepack.schema.codebook import SECTIONS, render_markdown

@@ -24,8 +24,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stancepack.export.dataset.package import collector_paused, parquet_name, read_facts
+from stancepack.export.dataset.layout import parquet_name, read_facts
 from stancepack.export.dataset.splits import SPLITS, listed_splits
+from stancepack.ground.collector import collector_paused
 from stancepack.ground.errors import DiscourseError
 from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
 

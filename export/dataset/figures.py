@@ -31,8 +31,8 @@ from stancepack.export.dataset.discourse import (
     statements,
 )
 from stancepack.export.dataset.network import CONGRUENCE, build_network
-from stancepack.export.dataset.package import collector_paused
 from stancepack.ground.atomic import atomic_file
+from stancepack.ground.collector import collector_paused
 from stancepack.schema.taxonomy import NEGATIVE, NO_POLARITY, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:

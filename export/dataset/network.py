@@ -67,8 +67,8 @@ from stancepack.export.dataset.discourse import (
     read_discourse,
     statements,
 )
-from stancepack.export.dataset.package import collector_paused
 from stancepack.ground.atomic import atomic_directory, atomic_file
+from stancepack.ground.collector import collector_paused
 from stancepack.schema.taxonomy import NEGATIVE, POSITIVE, Taxonomy
 
 if TYPE_CHECKING:

@@ -18,15 +18,12 @@ copies of the articles, refusing any article whose text hash does not match.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import logging
 import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -46,6 +43,15 @@ from stancepack.export.dataset.adjudicate import (
     voter_name,
 )
 from stancepack.export.dataset.agreement import Agreement, measure_agreement
+from stancepack.export.dataset.layout import (
+    CARD_FILE,
+    FACTS_FILE,
+    FACTS_FORMAT,
+    FIGURES_FOLDER,
+    NO_VALUE,
+    parquet_name,
+    read_facts,
+)
 from stancepack.export.dataset.splits import (
     DEFAULT_RATIOS,
     DEFAULT_SEED,
@@ -55,6 +61,7 @@ from stancepack.export.dataset.splits import (
     listed_splits,
 )
 from stancepack.ground.atomic import atomic_directory
+from stancepack.ground.collector import collector_paused
 from stancepack.ground.errors import PackageError
 from stancepack.schema.features import CONFIGS, Column, config_columns, features_of
 from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
@@ -65,14 +72,9 @@ if TYPE_CHECKING:
 FULL = "full"
 STANDOFF = "standoff"
 TEXT_MODES = (FULL, STANDOFF)
-FACTS_FILE = "stancepack.json"
-FIGURES_FOLDER = "figures"
 # The kind of output folder `package` and `rehydrate` write (recorded in its manifest, so
 # that --force replaces only a dataset folder stancepack wrote).
 DATASET_KIND = "dataset"
-CARD_FILE = "README.md"
-FACTS_FORMAT = 1
-NO_VALUE = "(none)"
 # Columns of the flattened articles table that the articles config publishes.
 ARTICLE_FIELDS = (
     "article_id",
@@ -88,6 +90,8 @@ ARTICLE_FIELDS = (
 
 Columns = dict[str, list[Any]]
 FileHook = Callable[[Path], None]
+# Reads the user's copies of the articles (paths, manifest) into text sha256 -> article.
+TextReader = Callable[[Sequence[str | Path], str | Path | None], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -138,19 +142,6 @@ class PackageResult:
     rows: dict[str, dict[str, int]]
     facts: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Packaging makes millions of small objects that live to the end; the cyclic garbage
-    collector would walk them again and again for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- Provenance ---------------------------------------------------------------------------
@@ -601,10 +592,6 @@ def build_package(
 # --- Writing ------------------------------------------------------------------------------
 
 
-def parquet_name(config: str, split: str) -> str:
-    return f"{config}/{split}-00000-of-00001.parquet"
-
-
 def encoders(taxonomy: Taxonomy) -> dict[str, dict[str, int]]:
     return {
         kind: {value: index for index, value in enumerate(values)}
@@ -814,7 +801,7 @@ def validate_file(
     """Read an export file once, as a stream: its validation report (as
     ``validate_export(path)`` gives it, with the tables) and its provenance."""
     from stancepack.export.read.stream import stream_export
-    from stancepack.export.validate.checks import validate_export
+    from stancepack.export.validate.run import validate_export
 
     export = stream_export(path)
     seen = ProvenanceReader()
@@ -888,19 +875,6 @@ def package_export(
 # --- Rehydration --------------------------------------------------------------------------
 
 
-def read_facts(dataset_dir: Path) -> dict[str, Any]:
-    path = dataset_dir / FACTS_FILE
-    try:
-        facts = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PackageError(f"{dataset_dir}: not a stancepack dataset (no {FACTS_FILE})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PackageError(f"{path}: not valid JSON") from None
-    if not isinstance(facts, dict) or facts.get("format") != FACTS_FORMAT:
-        raise PackageError(f"{path}: not a stancepack {FACTS_FORMAT} facts file")
-    return facts
-
-
 def read_articles(dataset_dir: Path, facts: dict[str, Any]) -> dict[str, Columns]:
     """split -> article columns of a package, as written (labels are not involved)."""
     import pyarrow.parquet as pq
@@ -917,18 +891,6 @@ def read_articles(dataset_dir: Path, facts: dict[str, Any]) -> dict[str, Columns
                 f"{dataset_dir}: {parquet_name('articles', split)} is missing"
             ) from None
     return by_split
-
-
-def texts_by_hash(
-    article_paths: Sequence[str | Path], manifest: str | Path | None
-) -> dict[str, Any]:
-    """The user's articles, read with ``stancepack articles ingest``, by text sha256."""
-    from stancepack.annotate.articles import ingest
-
-    report = ingest(list(article_paths), manifest=manifest)
-    for warning in report.warnings:
-        logging.getLogger("stancepack").warning(warning)
-    return {article.text_sha256: article for article in report.articles}
 
 
 def restore_texts(
@@ -965,11 +927,16 @@ def rehydrate(
     article_paths: Sequence[str | Path],
     out_dir: str | Path,
     *,
+    read_texts: TextReader,
     manifest: str | Path | None = None,
     force: bool = False,
     on_file_written: FileHook | None = None,
 ) -> PackageResult:
-    """Restore article texts into a standoff package; the result equals a full package."""
+    """Restore article texts into a standoff package; the result equals a full package.
+
+    ``read_texts(article_paths, manifest)`` reads the user's articles, by text sha256 (each
+    with ``article_id``, ``file``, ``text_sha256`` and ``text``); it is called once the
+    dataset folder has been checked."""
     source = Path(dataset_dir)
     facts = read_facts(source)
     if facts.get("text") != STANDOFF:
@@ -986,7 +953,7 @@ def rehydrate(
                 f"{source / FACTS_FILE}: taxonomy content does not match its version"
             )
         articles = restore_texts(
-            read_articles(source, facts), texts_by_hash(article_paths, manifest), str(source)
+            read_articles(source, facts), read_texts(article_paths, manifest), str(source)
         )
         full_facts = {**facts, "text": FULL}
         empty: Columns = {spec.name: [] for spec in config_columns(taxonomy)["articles"]}

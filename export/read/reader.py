@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from stancepack.export.issues import WARNING, Issue, type_name
 from stancepack.export.read.duplicate_keys import (
     NOTING_DECODER,
     TaskWithDuplicateKeys,
@@ -28,7 +29,6 @@ from stancepack.export.read.duplicate_keys import (
     moved_into,
     with_duplicate_keys,
 )
-from stancepack.export.validate.issues import WARNING, Issue, type_name
 from stancepack.ground.errors import ExportError
 
 # Keys of which a task object has at least one.

@@ -53,6 +53,7 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
+from stancepack.export.issues import Issue
 from stancepack.export.read.duplicate_keys import (
     NOTING_DECODER,
     may_have_duplicate_keys,
@@ -74,7 +75,6 @@ from stancepack.export.read.reader import (
     too_long_integer,
     too_long_integer_error,
 )
-from stancepack.export.validate.issues import Issue
 from stancepack.ground.errors import ExportError
 
 CHUNK_BYTES = 1 << 20  # 1 MiB of the file at a time

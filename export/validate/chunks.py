@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from stancepack.export.issues import Issue
 from stancepack.export.validate.checks import (
     KNOWN_FAILURES,
     TABLES,
@@ -20,13 +21,12 @@ from stancepack.export.validate.checks import (
     RowContext,
     Where,
     _check_ranks,
-    _table_issues,
     ordered_table_issues,
+    ranked_table_issues,
     table_issue,
     table_schemas,
 )
 from stancepack.export.validate.flatten import Counts, Flattened, Flattener
-from stancepack.export.validate.issues import Issue
 from stancepack.schema.taxonomy import Taxonomy
 
 # Table -> its column of ids that must be unique across the whole export.
@@ -61,7 +61,7 @@ class ChunkChecks:
 
     def add(self, tables: Flattened) -> None:
         self.structural.extend(tables.issues)
-        self.table_issues.extend(_table_issues(tables, self.taxonomy, self.schemas))
+        self.table_issues.extend(ranked_table_issues(tables, self.taxonomy, self.schemas))
         context = RowContext(tables)
         for register in self.registers.values():
             register.add(tables, context)

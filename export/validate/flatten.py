@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from stancepack.export.issues import ERROR, WARNING, Issue, counted, show_value, type_name
 from stancepack.export.read.duplicate_keys import TaskWithDuplicateKeys
-from stancepack.export.validate.issues import ERROR, WARNING, Issue, counted, show_value, type_name
 from stancepack.ground.terminal import CONTROL_CHARACTERS
 from stancepack.schema.fields import (
     ACTOR,

@@ -37,11 +37,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from stancepack.export.issues import Issue
 from stancepack.export.read.stream import Split, plan_split, stream_export, stream_part
 from stancepack.export.validate.checks import RankedIssue
 from stancepack.export.validate.chunks import ChunkChecks, IdRegister, chunks_of
 from stancepack.export.validate.flatten import NAMED_BY_POSITION, Counts, Flattener
-from stancepack.export.validate.issues import Issue
 from stancepack.ground.errors import ExportError
 from stancepack.schema.gazetteer import Gazetteer
 from stancepack.schema.taxonomy import Taxonomy

@@ -10,8 +10,8 @@ import json
 from itertools import groupby
 from typing import Any
 
+from stancepack.export.issues import Issue
 from stancepack.export.validate.checks import ValidationReport
-from stancepack.export.validate.issues import Issue
 from stancepack.ground.terminal import CONTROL_CHARACTERS
 
 MAX_SHOWN_VALUE = 80

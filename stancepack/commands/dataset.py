@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -243,6 +245,25 @@ def rehydrate(
     """
     from stancepack.export.dataset.package import rehydrate as rehydrate_dataset
 
-    result = rehydrate_dataset(dataset, article_paths, output, manifest=manifest, force=force)
+    result = rehydrate_dataset(
+        dataset,
+        article_paths,
+        output,
+        read_texts=texts_by_hash,
+        manifest=manifest,
+        force=force,
+    )
     articles = sum(result.rows["articles"].values())
     click.echo(f"wrote {result.path}: {articles} articles with their texts")
+
+
+def texts_by_hash(
+    article_paths: Sequence[str | Path], manifest: str | Path | None
+) -> dict[str, Any]:
+    """The user's articles, read with ``stancepack articles ingest``, by text sha256."""
+    from stancepack.annotate.articles import ingest
+
+    report = ingest(list(article_paths), manifest=manifest)
+    for warning in report.warnings:
+        logging.getLogger("stancepack").warning(warning)
+    return {article.text_sha256: article for article in report.articles}

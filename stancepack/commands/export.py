@@ -70,9 +70,9 @@ def validate(
 
         stancepack validate export.json --format json
     """
-    from stancepack.export.validate.checks import validate_export
     from stancepack.export.validate.halves import HALVES_FROM_BYTES
     from stancepack.export.validate.report import format_json, format_text
+    from stancepack.export.validate.run import validate_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
