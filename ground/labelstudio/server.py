@@ -2,7 +2,7 @@
 
 The server binds to 127.0.0.1 only, keeps SQLite and everything else it writes in one
 data directory, and runs with a clean environment (its own HOME, no telemetry, no stray
-variables). Instead of SQLite it can run on a PostgreSQL database (``annotate.database``):
+variables). Instead of SQLite it can run on a PostgreSQL database (``ground.labelstudio.database``):
 the data directory then records that database's URL (never its password) and keeps it, so
 later starts, status and stop use it and another database is refused.
 
