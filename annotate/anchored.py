@@ -102,7 +102,7 @@ def annotation_result(article_text: str, entries: list[dict[str, Any]]) -> list[
             "type": "relation",
             "from_id": source,
             "to_id": target,
-            "direction": "right",
+            "direction": fields.RIGHT,
             "labels": [label],
         }
         for source, target, label in relations_of(entries)

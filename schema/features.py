@@ -87,7 +87,8 @@ def _columns_relations() -> tuple[Column, ...]:
     )
 
 
-def _columns_annotations() -> tuple[Column, ...]:
+def annotations_config_columns() -> tuple[Column, ...]:
+    """The columns of the annotations config (the same for every taxonomy)."""
     return (
         Column("annotation_id", "string", "Label Studio annotation id (prediction-<id> if any)."),
         Column("article_id", "string", "The article annotated."),
@@ -131,7 +132,7 @@ def config_columns(taxonomy: Taxonomy, *, text: bool = True) -> dict[str, tuple[
         "mentions": _columns_mentions(),
         "articles": _columns_articles(text),
         "relations": _columns_relations(),
-        "annotations": _columns_annotations(),
+        "annotations": annotations_config_columns(),
         "actors": _columns_actors(taxonomy),
     }
 

@@ -1,26 +1,8 @@
 """Adjudication: from every annotator's mentions and relations to one layer per article.
 
-The rules (the dataset card prints ``RULES``):
-
-- Votes: each annotator of a task votes once, with their latest annotation (by updated_at,
-  then created_at); cancelled annotations and model predictions never vote. An annotation
-  without an annotator counts as its own annotator.
-- Ground truth: when a task has a non-cancelled annotation marked ground truth, it wins
-  outright (the latest one if several): its mentions and relations are the task's layer.
-- Matching: two annotators marked the same mention when they marked the same span (same
-  start and end) with the same actor type in the same article.
-- Mentions: a mention is kept when at least half of the task's annotators marked it;
-  exactly half is a tie, kept and flagged (``mention_tie``).
-- Stance: the stance chosen by most of the annotators who marked the mention (annotators
-  who gave none do not vote); a tie between stances gives no stance, flagged
-  (``stance_tie``).
-- Roles: a role is kept when at least half of the annotators who marked the mention chose
-  it; exactly half is kept and listed in ``roles_tied``.
-- Actor name and span text: the most frequent non-empty value; ties go to the first in
-  alphabetical order.
-- Relations: matched on (from mention, to mention, label, direction), ``left`` turned
-  into ``right`` by swapping its ends and ``bi`` ends put in offset order; kept when at
-  least half of the annotators drew it and both its mentions were kept.
+The rules are stated once, in ``RULES``, which the dataset card prints as a numbered
+list: `pool_tasks_by_article` applies the first (the tasks of one article vote together)
+and `adjudicate` the others.
 
 Pure functions over the flattened tables; pandas is imported by the caller.
 """
@@ -33,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from stancepack.schema.fields import ANNOTATION, BI, LEFT, RIGHT
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -145,6 +128,17 @@ def values_of(frame: pd.DataFrame, name: str) -> list[Any]:
     return frame[name].tolist()
 
 
+def article_of_task(tables: FlatTables) -> dict[str, str]:
+    """task_id -> the article_id of its article."""
+    return dict(
+        zip(
+            values_of(tables.articles, "task_id"),
+            values_of(tables.articles, "article_id"),
+            strict=True,
+        )
+    )
+
+
 def voter_name(annotator: str, annotation_id: str) -> str:
     """Who an annotation votes for: its annotator, or the annotation itself if anonymous."""
     return annotator if annotator else f"annotation {annotation_id}"
@@ -152,7 +146,7 @@ def voter_name(annotator: str, annotation_id: str) -> str:
 
 def select_voters(annotations: pd.DataFrame) -> Voters:
     """The voting annotation of every annotator on every task, and ground-truth choices."""
-    human = annotations[(annotations["kind"] == "annotation") & ~annotations["was_cancelled"]]
+    human = annotations[(annotations["kind"] == ANNOTATION) & ~annotations["was_cancelled"]]
     latest: dict[tuple[str, str], tuple[str, str, str]] = {}
     ground: dict[str, tuple[str, str, str]] = {}
     rows = zip(
@@ -306,20 +300,26 @@ class MentionRow(NamedTuple):
     adjudication: str
 
 
-MENTION_COLUMNS = MentionRow._fields
-RELATION_COLUMNS = (
-    "task_id",
-    "relation_id",
-    "article_id",
-    "from_mention_id",
-    "to_mention_id",
-    "label",
-    "direction",
-    "n_annotators",
-    "n_marked",
-    "relation_tie",
-    "adjudication",
-)
+class RelationRow(NamedTuple):
+    """One row of the adjudicated relations table."""
+
+    task_id: str
+    relation_id: str
+    article_id: str
+    from_mention_id: str
+    to_mention_id: str
+    label: str
+    direction: str
+    n_annotators: int
+    n_marked: int
+    relation_tie: bool
+    adjudication: str
+
+
+# The columns of the adjudicated tables: the published mentions and relations configs
+# (`stancepack.schema.features`) and the task each row came from.
+ADJUDICATED_MENTION_COLUMNS = MentionRow._fields
+ADJUDICATED_RELATION_COLUMNS = RelationRow._fields
 
 
 def columns_of(names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
@@ -349,72 +349,91 @@ def _kept_mention_keys(
 
 def adjudicate_mentions(
     tables: FlatTables, taxonomy: Taxonomy, voters: Voters
-) -> tuple[dict[str, list[Any]], dict[str, set[MentionKey]], Counter[str]]:
-    """Adjudicated mention columns, the kept mention keys per task, and counts of events."""
+) -> tuple[dict[str, list[Any]], Counter[str]]:
+    """Adjudicated mention columns and counts of events."""
     wanted = dict(voters.voter_of)
     for annotation_id in voters.ground_truth.values():
         wanted.setdefault(annotation_id, "ground truth")
     marks = collect_marks(tables.mentions, wanted)
-    article_of = dict(
-        zip(
-            values_of(tables.articles, "task_id"),
-            values_of(tables.articles, "article_id"),
-            strict=True,
-        )
-    )
+    article_of = article_of_task(tables)
     rows: list[MentionRow] = []
-    kept_keys: dict[str, set[MentionKey]] = {}
     events: Counter[str] = Counter()
     role_rank = {role: rank for rank, role in enumerate(taxonomy.role_values)}
     for task_id in sorted(voters.by_task):
         if _rule_of(task_id, voters) == SINGLE:
             single = marks.get(voters.by_task[task_id][0], {})
-            kept_keys[task_id] = set(single)
             rows.extend(_single_rows(task_id, article_of[task_id], single, role_rank))
             continue
-        by_key: dict[MentionKey, list[Mark]] = defaultdict(list)
-        for annotation_id in voters.by_task[task_id]:
-            for key, mark in marks.get(annotation_id, {}).items():
-                by_key[key].append(mark)
-        n_voters = len(voters.by_task[task_id])
-        rule = _rule_of(task_id, voters)
-        kept = _kept_mention_keys(task_id, by_key, marks, voters)
-        kept_keys[task_id] = set(kept)
-        events["mentions_dropped"] += len(set(by_key) - set(kept))
-        for key in kept:
-            votes = by_key.get(key, [])
-            ground = marks.get(voters.ground_truth.get(task_id, ""), {})
-            deciding = [ground[key]] if rule == GROUND_TRUTH else votes
-            stance, stance_votes, stance_tie = adjudicate_stance(deciding)
-            roles, roles_tied = adjudicate_roles(deciding, taxonomy.role_values)
-            mention_tie = rule == MAJORITY and 2 * len(votes) == n_voters
-            events["mention_ties"] += mention_tie
-            events["stance_ties"] += stance_tie
-            events["roles_tied"] += len(roles_tied)
-            article_id = article_of[task_id]
-            start, end, actor_type = key
-            rows.append(
-                MentionRow(
-                    task_id=task_id,
-                    mention_id=mention_id(article_id, start, end, actor_type),
-                    article_id=article_id,
-                    start=start,
-                    end=end,
-                    text=most_frequent(mark.text for mark in deciding)[0],
-                    actor_type=actor_type,
-                    actor_name=most_frequent(mark.actor_name for mark in deciding)[0],
-                    stance=stance,
-                    stance_tie=stance_tie,
-                    stance_votes=stance_votes,
-                    roles=roles,
-                    roles_tied=roles_tied,
-                    n_annotators=n_voters,
-                    n_marked=len(votes),
-                    mention_tie=mention_tie,
-                    adjudication=rule,
-                )
-            )
-    return columns_of(MENTION_COLUMNS, rows), kept_keys, events
+        task = task_marks(task_id, article_of[task_id], marks, voters)
+        kept = _kept_mention_keys(task_id, task.by_key, marks, voters)
+        events["mentions_dropped"] += len(set(task.by_key) - set(kept))
+        rows.extend(_voted_row(task, key, taxonomy, events) for key in kept)
+    return columns_of(ADJUDICATED_MENTION_COLUMNS, rows), events
+
+
+@dataclass(frozen=True)
+class TaskMarks:
+    """The marks of one task with several voters (or a ground truth), by mention key."""
+
+    task_id: str
+    article_id: str
+    by_key: dict[MentionKey, list[Mark]]
+    ground: dict[MentionKey, Mark]  # the ground-truth annotation's marks, if any
+    rule: str
+    n_voters: int
+
+
+def task_marks(
+    task_id: str, article_id: str, marks: dict[str, dict[MentionKey, Mark]], voters: Voters
+) -> TaskMarks:
+    """The voters' marks of one task, gathered by mention key."""
+    by_key: dict[MentionKey, list[Mark]] = defaultdict(list)
+    for annotation_id in voters.by_task[task_id]:
+        for key, mark in marks.get(annotation_id, {}).items():
+            by_key[key].append(mark)
+    return TaskMarks(
+        task_id=task_id,
+        article_id=article_id,
+        by_key=by_key,
+        ground=marks.get(voters.ground_truth.get(task_id, ""), {}),
+        rule=_rule_of(task_id, voters),
+        n_voters=len(voters.by_task[task_id]),
+    )
+
+
+def _voted_row(
+    task: TaskMarks, key: MentionKey, taxonomy: Taxonomy, events: Counter[str]
+) -> MentionRow:
+    """The adjudicated row of one kept mention of a task with several voters (or a ground
+    truth); its ties are counted in ``events``."""
+    votes = task.by_key.get(key, [])
+    deciding = [task.ground[key]] if task.rule == GROUND_TRUTH else votes
+    stance, stance_votes, stance_tie = adjudicate_stance(deciding)
+    roles, roles_tied = adjudicate_roles(deciding, taxonomy.role_values)
+    mention_tie = task.rule == MAJORITY and 2 * len(votes) == task.n_voters
+    events["mention_ties"] += mention_tie
+    events["stance_ties"] += stance_tie
+    events["roles_tied"] += len(roles_tied)
+    start, end, actor_type = key
+    return MentionRow(
+        task_id=task.task_id,
+        mention_id=mention_id(task.article_id, start, end, actor_type),
+        article_id=task.article_id,
+        start=start,
+        end=end,
+        text=most_frequent(mark.text for mark in deciding)[0],
+        actor_type=actor_type,
+        actor_name=most_frequent(mark.actor_name for mark in deciding)[0],
+        stance=stance,
+        stance_tie=stance_tie,
+        stance_votes=stance_votes,
+        roles=roles,
+        roles_tied=roles_tied,
+        n_annotators=task.n_voters,
+        n_marked=len(votes),
+        mention_tie=mention_tie,
+        adjudication=task.rule,
+    )
 
 
 def _single_rows(
@@ -471,12 +490,12 @@ def normalise_relation(
     from_key: MentionKey, to_key: MentionKey, label: str, direction: str
 ) -> RelationKey:
     """``left`` becomes ``right`` with its ends swapped; ``bi`` ends go in offset order."""
-    if direction == "left":
-        return to_key, from_key, label, "right"
-    if direction == "bi":
+    if direction == LEFT:
+        return to_key, from_key, label, RIGHT
+    if direction == BI:
         first, second = sorted((from_key, to_key))
-        return first, second, label, "bi"
-    return from_key, to_key, label, "right"
+        return first, second, label, BI
+    return from_key, to_key, label, RIGHT
 
 
 def collect_relation_votes(
@@ -510,21 +529,14 @@ def collect_relation_votes(
 
 
 def adjudicate_relations(
-    tables: FlatTables,
-    voters: Voters,
-    kept_mentions: dict[str, set[MentionKey]],
+    tables: FlatTables, voters: Voters
 ) -> tuple[dict[str, list[Any]], Counter[str]]:
-    """Adjudicated relation columns and counts of events."""
+    """Adjudicated relation columns and counts of events. Both mentions of a kept relation
+    are kept: whoever drew a relation marked both of its spans."""
     annotation_ids = set(voters.voter_of) | set(voters.ground_truth.values())
     drawn, dangling = collect_relation_votes(tables, annotation_ids)
-    article_of = dict(
-        zip(
-            values_of(tables.articles, "task_id"),
-            values_of(tables.articles, "article_id"),
-            strict=True,
-        )
-    )
-    rows: list[tuple[Any, ...]] = []
+    article_of = article_of_task(tables)
+    rows: list[RelationRow] = []
     events: Counter[str] = Counter({"relations_dangling": dangling})
     for task_id in sorted(voters.by_task):
         votes: Counter[RelationKey] = Counter()
@@ -540,36 +552,33 @@ def adjudicate_relations(
         article_id = article_of[task_id]
         for key in candidates:
             from_key, to_key, label, direction = key
-            if from_key not in kept_mentions[task_id] or to_key not in kept_mentions[task_id]:
-                events["relations_dropped"] += 1
-                continue
             from_id = mention_id(article_id, *from_key)
             to_id = mention_id(article_id, *to_key)
             tie = rule == MAJORITY and 2 * votes[key] == n_voters
             events["relation_ties"] += tie
             rows.append(
-                (
-                    task_id,
-                    relation_id(from_id, to_id, label, direction),
-                    article_id,
-                    from_id,
-                    to_id,
-                    label,
-                    direction,
-                    n_voters,
-                    votes[key],
-                    tie,
-                    rule,
+                RelationRow(
+                    task_id=task_id,
+                    relation_id=relation_id(from_id, to_id, label, direction),
+                    article_id=article_id,
+                    from_mention_id=from_id,
+                    to_mention_id=to_id,
+                    label=label,
+                    direction=direction,
+                    n_annotators=n_voters,
+                    n_marked=votes[key],
+                    relation_tie=tie,
+                    adjudication=rule,
                 )
             )
-    return columns_of(RELATION_COLUMNS, rows), events
+    return columns_of(ADJUDICATED_RELATION_COLUMNS, rows), events
 
 
 def adjudicate(tables: FlatTables, taxonomy: Taxonomy) -> Adjudicated:
     """The adjudicated mentions and relations of every task that has a human annotation."""
     voters = select_voters(tables.annotations)
-    mentions, kept, mention_events = adjudicate_mentions(tables, taxonomy, voters)
-    relations, relation_events = adjudicate_relations(tables, voters, kept)
+    mentions, mention_events = adjudicate_mentions(tables, taxonomy, voters)
+    relations, relation_events = adjudicate_relations(tables, voters)
     rules = Counter(_rule_of(task_id, voters) for task_id in voters.by_task)
     stats = {
         "tasks_single_annotator": rules[SINGLE],

@@ -19,6 +19,7 @@ from stancepack.export.dataset.splits import SPLITS, listed_splits
 from stancepack.ground.terminal import CONTROL_CHARACTERS
 from stancepack.schema.codebook import SECTIONS, render_markdown
 from stancepack.schema.features import CONFIGS, DEFAULT_CONFIG, config_columns, config_features
+from stancepack.schema.near_duplicates import NEAR_DUPLICATE_JACCARD, SHINGLE_WORDS
 from stancepack.schema.taxonomy import Taxonomy
 
 CONFIG_SUMMARIES = {
@@ -282,30 +283,56 @@ def agreement_section(facts: dict[str, Any]) -> str:
             "by one annotator only, so no mention was marked twice. No agreement figure is "
             "given."
         )
-    lines = [
+    return "\n".join(
+        [
+            agreement_method(agreement),
+            "",
+            alpha_table(agreement),
+            "",
+            f"Span F1 over all pairs: {_figure(agreement['overall_span_f1'])}.",
+            "",
+            span_f1_table(agreement),
+        ]
+    )
+
+
+def agreement_method(agreement: dict[str, Any]) -> str:
+    """What the agreement figures were measured on, and how."""
+    return (
         f"Measured on the {plural(agreement['articles_with_several_annotators'], 'article')} "
         f"with two or more annotators; {plural(agreement['matched_mentions'], 'mention')} "
         "marked by at least two annotators (same span, same actor type). Krippendorff's "
         "alpha is nominal (the `krippendorff` package); for each role it compares present / "
         "absent among the "
         "annotators who marked the mention. Span F1 = 2 × matched / (mentions of A + "
-        "mentions of B) over the articles both annotated.",
-        "",
-    ]
-    alphas = [
-        [
-            "stance",
-            _figure(agreement["stance"]["value"]),
-            agreement["stance"]["units"],
-            agreement["stance"]["note"],
-        ]
-    ]
+        "mentions of B) over the articles both annotated."
+    )
+
+
+def alpha_table(agreement: dict[str, Any]) -> str:
+    """Krippendorff's alpha of the stance and of each role."""
+    stance = agreement["stance"]
+    alphas = [["stance", _figure(stance["value"]), stance["units"], stance["note"]]]
     alphas += [
         [f"role `{role}`", _figure(alpha["value"]), alpha["units"], alpha["note"]]
         for role, alpha in agreement["roles"].items()
     ]
-    lines.append(table(["variable", "Krippendorff's alpha", "matched mentions", "note"], alphas))
-    lines.append("")
+    return table(["variable", "Krippendorff's alpha", "matched mentions", "note"], alphas)
+
+
+SPAN_F1_COLUMNS = (
+    "annotator A",
+    "annotator B",
+    "articles",
+    "matched",
+    "mentions A",
+    "mentions B",
+    "span F1",
+)
+
+
+def span_f1_table(agreement: dict[str, Any]) -> str:
+    """Span F1 of each pair of annotators."""
     pairs = [
         [
             pair["annotator_a"],
@@ -318,23 +345,7 @@ def agreement_section(facts: dict[str, Any]) -> str:
         ]
         for pair in agreement["pairs"]
     ]
-    lines.append(f"Span F1 over all pairs: {_figure(agreement['overall_span_f1'])}.")
-    lines.append("")
-    lines.append(
-        table(
-            [
-                "annotator A",
-                "annotator B",
-                "articles",
-                "matched",
-                "mentions A",
-                "mentions B",
-                "span F1",
-            ],
-            pairs,
-        )
-    )
-    return "\n".join(lines)
+    return table(list(SPAN_F1_COLUMNS), pairs)
 
 
 def annotation_process(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
@@ -415,8 +426,9 @@ def collection(facts: dict[str, Any]) -> str:
             "Articles were read from plain-text files with `stancepack articles ingest`: "
             "byte-order mark dropped, newlines normalised, Unicode NFC, outlet page furniture "
             '(ad markers, "Read more" lines) removed. The article id derives from the sha256 '
-            "of that text unless a manifest gave one; near-duplicates (word 5-gram Jaccard ≥ "
-            "0.5) share a `story_id`. Each article was imported as one Label Studio task.",
+            "of that text unless a manifest gave one; near-duplicates (word "
+            f"{SHINGLE_WORDS}-gram Jaccard ≥ {NEAR_DUPLICATE_JACCARD}) share a `story_id`. "
+            "Each article was imported as one Label Studio task.",
             "Articles per outlet:",
             outlets_table(facts),
         ]

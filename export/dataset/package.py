@@ -63,10 +63,19 @@ from stancepack.export.dataset.splits import (
 from stancepack.ground.atomic import atomic_directory
 from stancepack.ground.collector import collector_paused
 from stancepack.ground.errors import PackageError
-from stancepack.schema.features import CONFIGS, Column, config_columns, features_of
+from stancepack.schema.features import (
+    CONFIGS,
+    Column,
+    annotations_config_columns,
+    config_columns,
+    features_of,
+)
+from stancepack.schema.fields import ANNOTATION, PREDICTION
 from stancepack.schema.taxonomy import Taxonomy, taxonomy_from_content
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from stancepack.export.validate.checks import ValidationReport
 
 FULL = "full"
@@ -75,18 +84,6 @@ TEXT_MODES = (FULL, STANDOFF)
 # The kind of output folder `package` and `rehydrate` write (recorded in its manifest, so
 # that --force replaces only a dataset folder stancepack wrote).
 DATASET_KIND = "dataset"
-# Columns of the flattened articles table that the articles config publishes.
-ARTICLE_FIELDS = (
-    "article_id",
-    "story_id",
-    "task_id",
-    "title",
-    "source",
-    "published",
-    "url",
-    "text_sha256",
-    "text",
-)
 
 Columns = dict[str, list[Any]]
 FileHook = Callable[[Path], None]
@@ -229,7 +226,7 @@ def _project(columns: Columns, names: Sequence[str]) -> Columns:
 
 def pseudonyms(tables: FlatTables) -> dict[str, str]:
     """Annotator -> ``annotator_N``, numbered in the sorted order of the annotators."""
-    human = tables.annotations[tables.annotations["kind"] == "annotation"]
+    human = tables.annotations[tables.annotations["kind"] == ANNOTATION]
     names = sorted(
         {
             voter_name(annotator, annotation_id)
@@ -245,8 +242,13 @@ def pseudonyms(tables: FlatTables) -> dict[str, str]:
 def article_columns(
     tables: FlatTables, adjudicated: Adjudicated, declared: tuple[Column, ...]
 ) -> Columns:
-    """One row per article, sorted by article id; columns as declared."""
-    data: Columns = {name: values_of(tables.articles, name) for name in ARTICLE_FIELDS}
+    """One row per article, sorted by article id; columns as declared: those of the
+    flattened articles table as they are, and the counts of annotators and mentions."""
+    data: Columns = {
+        spec.name: values_of(tables.articles, spec.name)
+        for spec in declared
+        if spec.name in tables.articles.columns
+    }
     mentions_per_task = Counter(adjudicated.mentions["task_id"])
     data["n_annotators"] = [adjudicated.annotators_per_task.get(t, 0) for t in data["task_id"]]
     data["n_mentions"] = [mentions_per_task[t] for t in data["task_id"]]
@@ -272,41 +274,16 @@ def raw_relations_by_region(tables: FlatTables) -> dict[tuple[str, str], list[di
     return drawn
 
 
-ANNOTATION_FIELDS = (
-    "annotation_id",
-    "article_id",
-    "kind",
-    "annotator",
-    "model_version",
-    "ground_truth",
-    "region_id",
-    "mention_id",
-    "start",
-    "end",
-    "text",
-    "actor_type",
-    "actor_name",
-    "stance",
-    "roles",
-    "relations",
-)
+# The columns of the annotations config, in the order of a raw-layer row.
+ANNOTATION_FIELDS = tuple(column.name for column in annotations_config_columns())
+# What the raw layer shows of an annotation: kind, annotator, model version, ground truth.
+AnnotationMeta = tuple[str, str, str, bool]
 
 
 def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
     """The raw layer: every annotator's and model's mentions, as annotated, with the
     annotators pseudonymised by ``names``."""
-    annotations = tables.annotations
-    meta = {
-        annotation_id: (kind, annotator, model_version or "", bool(ground_truth))
-        for annotation_id, kind, annotator, model_version, ground_truth in zip(
-            values_of(annotations, "annotation_id"),
-            values_of(annotations, "kind"),
-            values_of(annotations, "annotator"),
-            values_of(annotations, "model_version"),
-            values_of(annotations, "ground_truth"),
-            strict=True,
-        )
-    }
+    meta = annotation_meta(tables.annotations)
     drawn = raw_relations_by_region(tables)
     mentions = tables.mentions
     marks = zip(
@@ -322,44 +299,67 @@ def annotation_columns(tables: FlatTables, names: dict[str, str]) -> Columns:
         values_of(mentions, "roles"),
         strict=True,
     )
-    rows = []
-    for (
+    rows = [
+        raw_mention_row(meta[annotation_id], names, drawn, annotation_id, *mark)
+        for annotation_id, *mark in marks
+    ]
+    rows.sort(key=lambda row: (row[1], row[2], row[3], row[0], row[8], row[9]))
+    return columns_of(ANNOTATION_FIELDS, rows)
+
+
+def annotation_meta(annotations: pd.DataFrame) -> dict[str, AnnotationMeta]:
+    """annotation_id -> what the raw layer shows of the annotation."""
+    return {
+        annotation_id: (kind, annotator, model_version or "", bool(ground_truth))
+        for annotation_id, kind, annotator, model_version, ground_truth in zip(
+            values_of(annotations, "annotation_id"),
+            values_of(annotations, "kind"),
+            values_of(annotations, "annotator"),
+            values_of(annotations, "model_version"),
+            values_of(annotations, "ground_truth"),
+            strict=True,
+        )
+    }
+
+
+def raw_mention_row(
+    meta: AnnotationMeta,
+    names: dict[str, str],
+    drawn: dict[tuple[str, str], list[dict[str, Any]]],
+    annotation_id: str,
+    article_id: str,
+    region: Any,
+    start: Any,
+    end: Any,
+    text: str,
+    actor_type: str,
+    name: Any,
+    stance: Any,
+    roles: Any,
+) -> tuple[Any, ...]:
+    """One mention of one annotation as a raw-layer row, in ``ANNOTATION_FIELDS`` order,
+    its annotator pseudonymised by ``names``."""
+    kind, annotator, model_version, ground_truth = meta
+    person = names[voter_name(annotator, annotation_id)] if kind == ANNOTATION else ""
+    start, end, region = int(start), int(end), str(region)
+    return (
         annotation_id,
         article_id,
+        kind,
+        person,
+        model_version,
+        ground_truth,
         region,
+        mention_id(article_id, start, end, actor_type),
         start,
         end,
         text,
         actor_type,
-        name,
-        stance,
-        roles,
-    ) in marks:
-        kind, annotator, model_version, ground_truth = meta[annotation_id]
-        person = names[voter_name(annotator, annotation_id)] if kind == "annotation" else ""
-        start, end, region = int(start), int(end), str(region)
-        rows.append(
-            (
-                annotation_id,
-                article_id,
-                kind,
-                person,
-                model_version,
-                ground_truth,
-                region,
-                mention_id(article_id, start, end, actor_type),
-                start,
-                end,
-                text,
-                actor_type,
-                name or "",
-                stance or "",
-                list(roles) if roles is not None else [],
-                drawn.get((annotation_id, region), []),
-            )
-        )
-    rows.sort(key=lambda row: (row[1], row[2], row[3], row[0], row[8], row[9]))
-    return columns_of(ANNOTATION_FIELDS, rows)
+        name or "",
+        stance or "",
+        list(roles) if roles is not None else [],
+        drawn.get((annotation_id, region), []),
+    )
 
 
 def actor_columns(mentions: Columns, taxonomy: Taxonomy) -> Columns:
@@ -451,9 +451,7 @@ def label_counts(
 ) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
     """config -> column -> value -> split -> count, for every labelled column."""
     human_annotations = {
-        split: _select(
-            columns, [i for i, kind in enumerate(columns["kind"]) if kind == "annotation"]
-        )
+        split: _select(columns, [i for i, kind in enumerate(columns["kind"]) if kind == ANNOTATION])
         for split, columns in built["annotations"].items()
     }
     mention_like = {"mentions": built["mentions"], "annotations": human_annotations}
@@ -484,8 +482,8 @@ def outlets(built: dict[str, dict[str, Columns]]) -> list[dict[str, Any]]:
 
 def annotation_process(tables: FlatTables, names: dict[str, str]) -> dict[str, Any]:
     annotations = tables.annotations
-    human = annotations[annotations["kind"] == "annotation"]
-    predictions = annotations[annotations["kind"] == "prediction"]
+    human = annotations[annotations["kind"] == ANNOTATION]
+    predictions = annotations[annotations["kind"] == PREDICTION]
     voters = select_voters(annotations)
     per_article = Counter(len(ids) for ids in voters.by_task.values())
     unannotated = len(set(values_of(tables.articles, "task_id")) - set(voters.by_task))

@@ -33,6 +33,7 @@ from stancepack.export.dataset.adjudicate import (
     values_of,
 )
 from stancepack.export.dataset.agreement import Agreement, measure_agreement, render_text
+from stancepack.schema.fields import ANNOTATION
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def project_status(
 
 def human_annotations(tables: FlatTables) -> pd.DataFrame:
     annotations = tables.annotations
-    return annotations[annotations["kind"] == "annotation"]
+    return annotations[annotations["kind"] == ANNOTATION]
 
 
 def without_ground_truth(tables: FlatTables) -> pd.DataFrame:

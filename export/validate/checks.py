@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stancepack.export.issues import ERROR, WARNING, Issue, show_value
-from stancepack.export.validate.flatten import PREDICTION, Counts, Flattened
+from stancepack.export.issues import ERROR, WARNING, Issue, model_annotator, show_value
+from stancepack.export.validate.flatten import Counts, Flattened
+from stancepack.schema.fields import DIRECTIONS, PREDICTION, one_of
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ class ValidationReport:
 
 # -- pandera failure cases as issues --------------------------------------------------------
 
+# The name pandera gives a column's ``unique=True`` check.
+UNIQUENESS = "field_uniqueness"
 # (table, column, check name) -> (code, reason); the reason may use {vocabulary}.
 KNOWN_FAILURES = {
     ("mentions", "actor_type", "isin"): (
@@ -97,12 +100,15 @@ KNOWN_FAILURES = {
         "unknown-relation",
         "not a relation of the taxonomy ({vocabulary})",
     ),
-    ("relations", "direction", "isin"): ("bad-direction", "direction must be right, left or bi"),
-    ("annotations", "annotation_id", "field_uniqueness"): (
+    ("relations", "direction", "isin"): (
+        "bad-direction",
+        f"direction must be {one_of(DIRECTIONS)}",
+    ),
+    ("annotations", "annotation_id", UNIQUENESS): (
         "duplicate-annotation-id",
         "annotation id used more than once in the export",
     ),
-    ("articles", "task_id", "field_uniqueness"): (
+    ("articles", "task_id", UNIQUENESS): (
         "duplicate-task-id",
         "task id used by more than one task of the export",
     ),
@@ -174,7 +180,6 @@ def ordered_table_issues(issues: Iterable[RankedIssue]) -> list[Issue]:
 
 # Fields that one offset problem concerns together.
 OFFSET_FIELDS = frozenset({"start", "end", "text"})
-UNIQUENESS = "field_uniqueness"
 
 
 def _located(issue: Issue) -> tuple[str, str, str, str]:
@@ -283,7 +288,7 @@ class RowContext:
         if self._annotators is None:
             frame = self.tables.annotations
             self._annotators = [
-                (f"model {version}" if version else "model") if kind == PREDICTION else who
+                model_annotator(version) if kind == PREDICTION else who
                 for kind, who, version in zip(
                     frame["kind"], frame["annotator"], frame["model_version"], strict=True
                 )

@@ -17,6 +17,7 @@ from stancepack.export.issues import Issue
 from stancepack.export.validate.checks import (
     KNOWN_FAILURES,
     TABLES,
+    UNIQUENESS,
     RankedIssue,
     RowContext,
     Where,
@@ -31,7 +32,6 @@ from stancepack.schema.taxonomy import Taxonomy
 
 # Table -> its column of ids that must be unique across the whole export.
 UNIQUE_IDS = {"articles": "task_id", "annotations": "annotation_id"}
-UNIQUENESS = "field_uniqueness"
 
 
 def check_in_chunks(

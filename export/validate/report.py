@@ -10,9 +10,10 @@ import json
 from itertools import groupby
 from typing import Any
 
-from stancepack.export.issues import Issue
+from stancepack.export.issues import MODEL, Issue
 from stancepack.export.validate.checks import ValidationReport
 from stancepack.ground.terminal import CONTROL_CHARACTERS
+from stancepack.schema.fields import PREDICTION
 
 MAX_SHOWN_VALUE = 80
 
@@ -84,7 +85,7 @@ def report_record(report: ValidationReport) -> dict[str, Any]:
 def _annotation(issue: Issue) -> str:
     """ "annotation 5 (ann@example.org)", "annotation 5 (user 3)", "prediction-2 (model v1)"."""
     annotator = issue.annotator
-    if "prediction" in issue.annotation_id and annotator.startswith("model"):
+    if PREDICTION in issue.annotation_id and annotator.startswith(MODEL):
         return f"{issue.annotation_id} ({annotator})"
     if annotator.isdigit():
         annotator = f"user {annotator}"
