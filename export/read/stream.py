@@ -240,8 +240,8 @@ class _Refusal:
             self.rank, self.error = rank, error
 
 
-class _ListReader:
-    """The items of a JSON list, read from a binary file chunk by chunk.
+class _FileText:
+    """The text of a binary file, decoded chunk by chunk, with positions as in the whole file.
 
     ``text[cursor:]`` is the part of the file read and not yet used and ``offset`` the
     position of ``text[0]`` in the whole file's text. Positions are reported as in the whole
@@ -250,21 +250,10 @@ class _ListReader:
     of text read, and whether it holds a line break) spare looking for line breaks in text
     that has none."""
 
-    def __init__(
-        self, handle: IO[bytes], source: str, chunk_bytes: int, batch_bytes: int | None
-    ) -> None:
+    def __init__(self, handle: IO[bytes], source: str, chunk_bytes: int) -> None:
         self.handle = handle
         self.source = source
         self.chunk_bytes = chunk_bytes
-        self.batch_bytes = batch_bytes
-        self.boundary: re.Pattern[bytes] | None = None
-        self.scanned_until = 0  # the standard scanner reads the text before this offset
-        self.split: Split | None = None
-        self.decide: Callable[[], bool] | None = None
-        self.stopped_at_split = False
-        # The scanner json.loads uses, for one value at a given position of the text.
-        decoder: Any = json.JSONDecoder()
-        self.scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once
         self.text = ""
         self.cursor = 0
         self.offset = 0
@@ -341,6 +330,29 @@ class _ListReader:
                 return len(self.text)
             position = self.cursor
 
+    def _undecode(self, position: int) -> bytes:
+        """The bytes from ``position`` of the text on; the text held is dropped, as if it had
+        not been decoded."""
+        self.cursor = position
+        self._drop_used()
+        rest = self.text
+        self.newlines -= rest.count("\n")
+        self.text = ""
+        self.pieces.clear()
+        data, self.pending = rest.encode() + self.pending, b""
+        return data
+
+    def _advance(self, marks: bytes) -> None:
+        """Count the characters and line breaks of bytes used by a batch."""
+        array = np.frombuffer(marks, np.uint8)
+        continuations = array == CONTINUATION
+        line_breaks = int(np.count_nonzero(array == LINE_BREAK))
+        if line_breaks:
+            last = marks.rfind(b"n")
+            self.line_start = self.offset + last + 1 - int(np.count_nonzero(continuations[:last]))
+            self.newlines += line_breaks
+        self.offset += len(marks) - int(np.count_nonzero(continuations))
+
     # -- errors --------------------------------------------------------------------------
 
     def _line_and_column(self, position: int) -> tuple[int, int]:
@@ -366,19 +378,6 @@ class _ListReader:
         self._only_space_follows()
         return too_long_integer_error(self.source, line, column)
 
-    def _check_surrogates(self, start: int, end: int, refusal: _Refusal) -> None:
-        """Note the first lone surrogate escape of the value at ``text[start:end]`` (only
-        the standard scanner reads one: orjson refuses a batch that holds it)."""
-        if refusal.rank >= _Refusal.LONE_SURROGATE:
-            return
-        escape = lone_surrogate(self.text, start, end)
-        if escape is not None:
-            line, column = self._line_and_column(escape)
-            shown = self.text[escape : escape + 6]
-            refusal.note(
-                _Refusal.LONE_SURROGATE, lone_surrogate_error(self.source, shown, line, column)
-            )
-
     def _only_space_follows(self) -> bool:
         """Whether the rest of the file is white space (as str.isspace() counts it), read to
         its end (so that bytes that are not UTF-8 are still found)."""
@@ -388,6 +387,26 @@ class _ListReader:
             self.cursor = len(self.text)
             if not self._read(self.chunk_bytes):
                 return blank
+
+
+class _ListReader(_FileText):
+    """The items of a JSON list, read from a binary file chunk by chunk (`_FileText`): the
+    first by the standard library's scanner, the others in batches by orjson where they
+    can be (see the module's documentation)."""
+
+    def __init__(
+        self, handle: IO[bytes], source: str, chunk_bytes: int, batch_bytes: int | None
+    ) -> None:
+        super().__init__(handle, source, chunk_bytes)
+        self.batch_bytes = batch_bytes
+        self.boundary: re.Pattern[bytes] | None = None
+        self.scanned_until = 0  # the standard scanner reads the text before this offset
+        self.split: Split | None = None
+        self.decide: Callable[[], bool] | None = None
+        self.stopped_at_split = False
+        # The scanner json.loads uses, for one value at a given position of the text.
+        decoder: Any = json.JSONDecoder()
+        self.scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once
 
     # -- the list ------------------------------------------------------------------------
 
@@ -452,6 +471,58 @@ class _ListReader:
                 return
             self.cursor = position + 1
             position = self._skip_space(self.cursor)
+
+    def _value(self, position: int, refusal: _Refusal) -> tuple[Any, int] | None:
+        """The JSON value at ``position`` and the position after it, reading more of the
+        file while the text held may cut it short; None (noted in ``refusal``) when the
+        JSON is invalid."""
+        while True:
+            try:
+                item, end = self.scan(self.text, position)
+            except StopIteration as stop:
+                message, at = "Expecting value", stop.value
+            except json.JSONDecodeError as error:
+                message, at = error.msg, error.pos
+            except RecursionError:
+                self.handle.close()
+                raise too_deep_error(self.source) from None
+            except ValueError:  # an integer too long to convert
+                refusal.note(_Refusal.INVALID_JSON, self._too_long_integer(position))
+                return None
+            else:
+                if self.at_end or end < len(self.text) - NEAR_END:
+                    self._check_surrogates(position, end, refusal)
+                    if may_have_duplicate_keys(self.text, item, position, end):
+                        item = with_duplicate_keys(NOTING_DECODER.scan_once(self.text, position)[0])
+                    return item, end
+                message, at = "", end
+            cut_short = at >= len(self.text) - NEAR_END or message.startswith("Unterminated")
+            if self.at_end or not cut_short:
+                refusal.note(_Refusal.INVALID_JSON, self._invalid_json(message, at))
+                return None
+            self.cursor = position
+            self._more()
+            position = self.cursor
+
+    def _after_list(self, position: int, refusal: _Refusal) -> None:
+        """After the list only white space may follow."""
+        self.cursor = position
+        position = self._skip_space(position)
+        if position < len(self.text):
+            refusal.note(_Refusal.INVALID_JSON, self._invalid_json("Extra data", position))
+
+    def _check_surrogates(self, start: int, end: int, refusal: _Refusal) -> None:
+        """Note the first lone surrogate escape of the value at ``text[start:end]`` (only
+        the standard scanner reads one: orjson refuses a batch that holds it)."""
+        if refusal.rank >= _Refusal.LONE_SURROGATE:
+            return
+        escape = lone_surrogate(self.text, start, end)
+        if escape is not None:
+            line, column = self._line_and_column(escape)
+            shown = self.text[escape : escape + 6]
+            refusal.note(
+                _Refusal.LONE_SURROGATE, lone_surrogate_error(self.source, shown, line, column)
+            )
 
     # -- batches -------------------------------------------------------------------------
 
@@ -522,65 +593,3 @@ class _ListReader:
         except orjson.JSONDecodeError:
             return None
         return None if may_have_duplicate_keys(batch, items) else items
-
-    def _undecode(self, position: int) -> bytes:
-        """The bytes from ``position`` of the text on; the text held is dropped, as if it had
-        not been decoded."""
-        self.cursor = position
-        self._drop_used()
-        rest = self.text
-        self.newlines -= rest.count("\n")
-        self.text = ""
-        self.pieces.clear()
-        data, self.pending = rest.encode() + self.pending, b""
-        return data
-
-    def _advance(self, marks: bytes) -> None:
-        """Count the characters and line breaks of bytes used by a batch."""
-        array = np.frombuffer(marks, np.uint8)
-        continuations = array == CONTINUATION
-        line_breaks = int(np.count_nonzero(array == LINE_BREAK))
-        if line_breaks:
-            last = marks.rfind(b"n")
-            self.line_start = self.offset + last + 1 - int(np.count_nonzero(continuations[:last]))
-            self.newlines += line_breaks
-        self.offset += len(marks) - int(np.count_nonzero(continuations))
-
-    def _value(self, position: int, refusal: _Refusal) -> tuple[Any, int] | None:
-        """The JSON value at ``position`` and the position after it, reading more of the
-        file while the text held may cut it short; None (noted in ``refusal``) when the
-        JSON is invalid."""
-        while True:
-            try:
-                item, end = self.scan(self.text, position)
-            except StopIteration as stop:
-                message, at = "Expecting value", stop.value
-            except json.JSONDecodeError as error:
-                message, at = error.msg, error.pos
-            except RecursionError:
-                self.handle.close()
-                raise too_deep_error(self.source) from None
-            except ValueError:  # an integer too long to convert
-                refusal.note(_Refusal.INVALID_JSON, self._too_long_integer(position))
-                return None
-            else:
-                if self.at_end or end < len(self.text) - NEAR_END:
-                    self._check_surrogates(position, end, refusal)
-                    if may_have_duplicate_keys(self.text, item, position, end):
-                        item = with_duplicate_keys(NOTING_DECODER.scan_once(self.text, position)[0])
-                    return item, end
-                message, at = "", end
-            cut_short = at >= len(self.text) - NEAR_END or message.startswith("Unterminated")
-            if self.at_end or not cut_short:
-                refusal.note(_Refusal.INVALID_JSON, self._invalid_json(message, at))
-                return None
-            self.cursor = position
-            self._more()
-            position = self.cursor
-
-    def _after_list(self, position: int, refusal: _Refusal) -> None:
-        """After the list only white space may follow."""
-        self.cursor = position
-        position = self._skip_space(position)
-        if position < len(self.text):
-            refusal.note(_Refusal.INVALID_JSON, self._invalid_json("Extra data", position))
