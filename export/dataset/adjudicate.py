@@ -15,15 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from stancepack.schema.features import ADJUDICATIONS, GROUND_TRUTH, MAJORITY, SINGLE
 from stancepack.schema.fields import ANNOTATION, BI, LEFT, RIGHT
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SINGLE = "single_annotator"
-MAJORITY = "majority"
-GROUND_TRUTH = "ground_truth"
 
 RULES = (
     "Tasks that hold the same article (same article id; validation has checked that the "
@@ -33,12 +31,12 @@ RULES = (
     "without an annotator counts as its own annotator.",
     "When a task has a non-cancelled annotation marked ground truth, it wins outright (the "
     "latest one if several): its mentions and relations are the article's layer "
-    "(`adjudication` = `ground_truth`).",
+    f"(`adjudication` = `{GROUND_TRUTH}`).",
     "Two annotators marked the same mention when they marked the same span (same start and "
     "end offsets) with the same actor type in the same article.",
     "A mention is kept when at least half of the article's annotators marked it. Exactly "
     "half is a tie: the mention is kept and `mention_tie` is true. An article with one "
-    "annotator keeps all of its mentions (`adjudication` = `single_annotator`).",
+    f"annotator keeps all of its mentions (`adjudication` = `{SINGLE}`).",
     "Stance: the stance chosen by most of the annotators who marked the mention; annotators "
     "who gave no stance do not vote. A tie between two or more stances gives no stance "
     "(null) and `stance_tie` = true.",
@@ -46,8 +44,9 @@ RULES = (
     "it; a role chosen by exactly half is kept and also listed in `roles_tied`.",
     "Actor name and span text: the most frequent non-empty value among the annotators who "
     "marked the mention; ties go to the first in alphabetical order.",
-    "Relations are matched on (from mention, to mention, label, direction): `left` relations "
-    "are turned into `right` ones by swapping their ends, and the ends of `bi` relations are "
+    f"Relations are matched on (from mention, to mention, label, direction): `{LEFT}` "
+    f"relations are turned into `{RIGHT}` ones by swapping their ends, and the ends of `{BI}` "
+    "relations are "
     "put in offset order. A relation is kept when at least half of the annotators drew it "
     "and both of its mentions were kept; exactly half is flagged `relation_tie`.",
 )
@@ -581,9 +580,7 @@ def adjudicate(tables: FlatTables, taxonomy: Taxonomy) -> Adjudicated:
     relations, relation_events = adjudicate_relations(tables, voters)
     rules = Counter(_rule_of(task_id, voters) for task_id in voters.by_task)
     stats = {
-        "tasks_single_annotator": rules[SINGLE],
-        "tasks_majority": rules[MAJORITY],
-        "tasks_ground_truth": rules[GROUND_TRUTH],
+        **{f"tasks_{rule}": rules[rule] for rule in ADJUDICATIONS},
         "tasks_unannotated": len(set(values_of(tables.articles, "task_id")) - set(voters.by_task)),
         **{key: int(value) for key, value in (mention_events + relation_events).items()},
     }

@@ -12,6 +12,10 @@ parquet file's schema metadata and in the card's ``dataset_info``. No clock (sta
 aside, which are returned, not written) and no random source reach the files: the same
 export gives byte-identical files.
 
+``package_tables`` packages flattened tables already held in memory (from
+``validate_export(...).whole_tables()``, or built by hand), with the export's provenance from
+``provenance_of``: for the tables of an export file, the same files as ``package_export``.
+
 ``rehydrate`` restores article texts into a ``--text standoff`` package from the user's own
 copies of the articles, refusing any article whose text hash does not match.
 """

@@ -73,15 +73,10 @@ class ExportFile:
     notes: tuple[Issue, ...] = ()
 
 
-def read_export(path: str | Path) -> list[dict[str, Any]]:
-    """The tasks of a Label Studio full JSON export file, as a list of dicts.
-
-    Raises `ExportError` with a one-line message for anything that is not one."""
-    return load_export(path).tasks
-
-
 def load_export(path: str | Path) -> ExportFile:
-    """Read an export file: its tasks plus notes on file shapes that were accepted."""
+    """Read a Label Studio full JSON export file whole: its tasks (``.tasks``, a list of
+    dicts) plus notes on file shapes that were accepted. Raises `ExportError` with a
+    one-line message for anything that is not one."""
     location = Path(path)
     with open_export_file(location) as handle:
         data = handle.read()

@@ -9,6 +9,7 @@ import click
 
 from stancepack.commands.options import taxonomy_option
 from stancepack.commands.server import data_dir_option, database_option, print_login, say
+from stancepack.ground.labelstudio import server as local
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -217,7 +218,8 @@ def warn_taxonomy(report: SyncReport) -> None:
     "--port",
     type=click.IntRange(1, 65535),
     default=None,
-    help="Port of the local server if it must be started (default: last used, else 8080).",
+    help="Port of the local server if it must be started (default: last used, else "
+    f"{local.DEFAULT_PORT}).",
 )
 @database_option
 @click.option(
@@ -259,7 +261,6 @@ def up(
         stancepack up
     """
     from stancepack.annotate import projects
-    from stancepack.ground.labelstudio import server as local
     from stancepack.ground.labelstudio.client import connect, local_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
