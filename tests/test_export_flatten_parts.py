@@ -33,7 +33,7 @@ from stancepack.export.validate.offsets import (
 )
 from stancepack.export.validate.overlaps import check_overlaps, may_overlap
 from stancepack.export.validate.regions import read_regions
-from stancepack.export.validate.relations import relation_rows
+from stancepack.export.validate.relations import annotation_relations, relation_rows
 from stancepack.export.validate.tables import MENTION_COLUMNS, frame
 from stancepack.export.validate.tasks import (
     BAD_TASK_ID,
@@ -343,6 +343,20 @@ def test_a_relation_has_one_row_per_label():
         ("40", "5", "a", "r1", "r2", "b", "right"),
     ]
     assert issues == []
+
+
+def test_the_relations_of_an_annotation_and_the_index_of_each_row():
+    annotation, issues = annotation_of([])
+    left = relation("r1", "r2", ["a", "b"]) | {"direction": "left"}
+    relations = [(3, left), (4, relation("r2", "r9", ["c"]))]
+    rows, indexes = annotation_relations(annotation, relations, {"r1": [], "r2": []})
+    assert rows == [
+        ("40", "5", "a", "r1", "r2", "a", "left"),
+        ("40", "5", "a", "r1", "r2", "b", "left"),
+        ("40", "5", "a", "r2", "r9", "c", "right"),
+    ]
+    assert indexes == [3, 3, 4]
+    assert [(i.code, i.field, i.order[2]) for i in issues] == [("dangling-relation", "to_id", 4)]
 
 
 def test_a_relation_without_label_to_itself_and_dangling():

@@ -57,7 +57,7 @@ from stancepack.export.validate.regions import (
     SPAN_TYPE,
     read_regions,
 )
-from stancepack.export.validate.relations import relation_rows
+from stancepack.export.validate.relations import annotation_relations
 from stancepack.export.validate.tables import (
     ANNOTATION_COLUMNS,
     ARTICLE_COLUMNS,
@@ -241,8 +241,8 @@ class Flattener:
         if regions.linked:
             for index, result in link_in_place(regions.linked, self.role_rank):
                 attach_per_region(annotation, index, result, spans, self.role_rank)
-        for index, result in regions.relations:
-            self._add_relation(annotation, index, relation_rows(annotation, index, result, spans))
+        if regions.relations:
+            self._add_relations(annotation, regions.relations, spans)
         self.mention_rows.extend(rows)
         self.positions.mentions.extend(positions)
         self.positions.mention_owners.extend([annotation.row] * len(rows))
@@ -259,11 +259,15 @@ class Flattener:
         if may_overlap(rows):
             check_overlaps(annotation, rows, positions, regions.misplaced)
 
-    def _add_relation(
-        self, annotation: AnnotationContext, index: int, rows: list[tuple[Any, ...]]
+    def _add_relations(
+        self,
+        annotation: AnnotationContext,
+        relations: list[tuple[int, dict[str, Any]]],
+        spans: dict[str, list[Any]],
     ) -> None:
-        self.relation_rows.extend(rows)
-        self.positions.relations.extend([index] * len(rows))
+        rows, indexes = annotation_relations(annotation, relations, spans)
+        self.relation_rows += rows
+        self.positions.relations.extend(indexes)
         self.positions.relation_owners.extend([annotation.row] * len(rows))
         self.counts["relations"] += len(rows)
 

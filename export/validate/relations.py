@@ -16,6 +16,43 @@ RELATION_ENDS = ("from_id", "to_id")
 DEFAULT_DIRECTION = RIGHT
 
 
+def annotation_relations(
+    annotation: AnnotationContext,
+    relations: list[tuple[int, dict[str, Any]]],
+    spans: dict[str, Any],
+) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """The relations rows of an annotation's relation results (index, result), one per
+    label, and the index of each row's result. The hot path of relations: a relation
+    between two of the annotation's spans (``spans``, by region id) with labels is read in
+    place; any other goes through `relation_rows`, which reports its problems."""
+    task = annotation.task
+    head = (annotation.annotation_id, task.task_id, task.article_id)
+    rows: list[tuple[Any, ...]] = []
+    indexes: list[int] = []
+    for index, result in relations:
+        from_id, to_id, labels = result.get("from_id"), result.get("to_id"), result.get("labels")
+        if (
+            type(from_id) is str
+            and type(to_id) is str
+            and from_id != to_id
+            and from_id in spans
+            and to_id in spans
+            and type(labels) is list
+            and labels
+        ):
+            direction = result.get("direction", DEFAULT_DIRECTION)
+            direction = direction if type(direction) is str else show_value(direction)
+            for label in labels:
+                label = label if type(label) is str else show_value(label)
+                rows.append((*head, from_id, to_id, label, direction))
+                indexes.append(index)
+            continue
+        found = relation_rows(annotation, index, result, spans)
+        rows += found
+        indexes += [index] * len(found)
+    return rows, indexes
+
+
 def relation_rows(
     annotation: AnnotationContext, index: int, result: dict[str, Any], spans: dict[str, Any]
 ) -> list[tuple[Any, ...]]:

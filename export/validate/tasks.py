@@ -263,15 +263,10 @@ def annotation_row(annotation: AnnotationContext, raw: dict[str, Any]) -> tuple[
         text_field(raw, "created_at"),
         text_field(raw, "updated_at"),
         seconds(raw.get("lead_time")),
-        was_cancelled(raw),
+        bool(raw.get("was_cancelled", raw.get("skipped", False))),  # skipped: pre-1.0
         bool(raw.get("ground_truth", False)),
         len(annotation.results),
     )
-
-
-def was_cancelled(raw: dict[str, Any]) -> bool:
-    """Whether the annotator cancelled (skipped) the task."""
-    return bool(raw.get("was_cancelled", raw.get("skipped", False)))
 
 
 def text_field(data: dict[str, Any], key: str) -> str:
