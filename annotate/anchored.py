@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stancepack.errors import StancepackError
+from stancepack.ground.errors import StancepackError
+from stancepack.ground.yamlfile import read_yaml
 from stancepack.schema import fields
-from stancepack.yamlfile import read_yaml
 
 RELATION_KEYS = ("same_as", "speaks_for", "responds_to")
 
@@ -102,7 +102,7 @@ def annotation_result(article_text: str, entries: list[dict[str, Any]]) -> list[
             "type": "relation",
             "from_id": source,
             "to_id": target,
-            "direction": "right",
+            "direction": fields.RIGHT,
             "labels": [label],
         }
         for source, target, label in relations_of(entries)

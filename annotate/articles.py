@@ -52,9 +52,10 @@ from stancepack.annotate.corpus import (
     read_html_page,
     read_json_lines,
 )
-from stancepack.errors import ArticleError
-from stancepack.filereader import kind_of, read_regular_file
-from stancepack.terminal import CONTROL_CHARACTERS
+from stancepack.ground.errors import ArticleError
+from stancepack.ground.filereader import kind_of, read_regular_file
+from stancepack.ground.terminal import CONTROL_CHARACTERS
+from stancepack.schema.near_duplicates import NEAR_DUPLICATE_JACCARD, SHINGLE_WORDS
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source", "url", "published", "language")
@@ -94,9 +95,6 @@ PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
 OTHER_LINE_BREAKS = str.maketrans(dict.fromkeys("\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"))
 # Control characters removed from article texts: C0 but tab and newline, DEL, C1.
 REMOVED_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-SHINGLE_WORDS = 5
-NEAR_DUPLICATE_JACCARD = 0.5
 
 
 @dataclass(frozen=True)
@@ -562,8 +560,9 @@ def assign_story_ids(
     threshold: float = NEAR_DUPLICATE_JACCARD,
     written: Collection[int] = (),
 ) -> tuple[list[Article], list[tuple[str, str, float]]]:
-    """Near-duplicates (word-shingle Jaccard >= threshold) share the story_id of the
-    first article of their cluster, so a story never straddles two dataset splits.
+    """Near-duplicates (word-shingle Jaccard >= threshold; see `schema.near_duplicates`)
+    share the story_id of the first article of their cluster, so a story never straddles
+    two dataset splits.
 
     The articles at the ``written`` indices (read from a table ``articles ingest`` wrote)
     keep their story ids, and a cluster holding one takes the story id of the first."""
@@ -633,7 +632,7 @@ def write_records(stream: BinaryIO, articles: Iterable[Article]) -> None:
 
 def write_jsonl(path: str | Path, articles: list[Article]) -> Path:
     """Write articles as JSON Lines, atomically (an existing file is replaced)."""
-    from stancepack.atomic import atomic_file
+    from stancepack.ground.atomic import atomic_file
 
     with atomic_file(path, force=True) as stream:
         write_records(stream, articles)

@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from stancepack.errors import ArticleError
-from stancepack.terminal import CONTROL_CHARACTERS
+from stancepack.ground.errors import ArticleError
+from stancepack.ground.terminal import CONTROL_CHARACTERS
 
 TEXT_FIELD = "text"
 METADATA_FIELDS = ("title", "url", "published", "source", "language")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.fields import (
     ACTOR,
     ACTOR_NAME,

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from stancepack.annotate.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.annotate.matcher import FormMatcher, Occurrence
 from stancepack.annotate.rules import (
     CASE_EXCEPTIONS,
@@ -48,8 +47,9 @@ from stancepack.annotate.rules import (
     packaged_lists,
     rules_for,
 )
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, TEXT
+from stancepack.schema.gazetteer import FOLDED_PUNCTUATION, Actor, Gazetteer, fold
 from stancepack.schema.taxonomy import Taxonomy
 
 MODEL_NAME = "stancepack-rules"

@@ -26,16 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from stancepack.annotate.articles import Article, ingest
-from stancepack.annotate.client import Connection, all_items, retrying
 from stancepack.annotate.debate import DEBATE_GAZETTEER
-from stancepack.errors import ArticleError, LabelStudioError
+from stancepack.ground.errors import ArticleError, LabelStudioError
+from stancepack.ground.labelstudio.client import Connection, all_items, retrying
 from stancepack.schema.fields import BYLINE, OUTLET, TASK_DATA_KEYS
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-    from stancepack.annotate.gazetteer import Gazetteer
+    from stancepack.schema.gazetteer import Gazetteer
 
 SEED_PROJECT = "seed articles"
 BATCH_SIZE = 500
@@ -506,8 +506,8 @@ def gazetteer_path(gazetteer: Path | None, taxonomy_path: Path | None) -> Path |
 
 def load_project_gazetteer(path: str | Path | None, taxonomy: Taxonomy) -> Gazetteer:
     """The gazetteer file ``path``, or the packaged base gazetteer when it is None."""
-    from stancepack.annotate.base_gazetteer import load_base_gazetteer
-    from stancepack.annotate.gazetteer import load_gazetteer
+    from stancepack.schema.base_gazetteer import load_base_gazetteer
+    from stancepack.schema.gazetteer import load_gazetteer
 
     return load_base_gazetteer(taxonomy) if path is None else load_gazetteer(path, taxonomy)
 

@@ -18,11 +18,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from stancepack.annotate.gazetteer import fold
 from stancepack.annotate.matcher import FormMatcher
-from stancepack.errors import StancepackError
+from stancepack.ground.errors import StancepackError
+from stancepack.ground.yamlfile import read_yaml
+from stancepack.schema.gazetteer import fold
 from stancepack.schema.taxonomy import PREANNOTATION_LISTS, Taxonomy
-from stancepack.yamlfile import read_yaml
 
 RULES_PATH = Path(__file__).with_name("rules_en.yaml")
 # A hyphen joins the words of a role keyword: "non-combat roles" holds no "combat roles",

@@ -29,8 +29,6 @@ from typing import Any
 
 import yaml
 
-from stancepack.annotate.base_gazetteer import load_base_gazetteer, unambiguous
-from stancepack.annotate.gazetteer import Gazetteer, GazetteerError, fold
 from stancepack.annotate.matcher import FormMatcher
 from stancepack.annotate.preannotate import (
     FUNCTION_WORDS,
@@ -43,6 +41,8 @@ from stancepack.annotate.preannotate import (
     leftmost_longest,
     sentence_spans,
 )
+from stancepack.schema.base_gazetteer import load_base_gazetteer, unambiguous
+from stancepack.schema.gazetteer import Gazetteer, GazetteerError, fold
 from stancepack.schema.taxonomy import load_taxonomy
 
 ORGANIZATION_TYPE = "organization"

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stancepack.annotate.client import Connection, retrying
-from stancepack.annotate.tokens import redact
-from stancepack.atomic import atomic_file
-from stancepack.errors import LabelStudioError, OutputError
+from stancepack.ground.atomic import atomic_file
+from stancepack.ground.errors import LabelStudioError, OutputError
+from stancepack.ground.labelstudio.client import Connection, retrying
+from stancepack.ground.labelstudio.members import Member, organisation_members
+from stancepack.ground.labelstudio.tokens import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -57,15 +58,6 @@ class Login:
 
     def to_dict(self) -> dict[str, str]:
         return {"email": self.email, "password": self.password, "url": self.url}
-
-
-@dataclass(frozen=True)
-class Member:
-    """A user of the organisation."""
-
-    id: int
-    email: str
-    last_activity: str
 
 
 @dataclass(frozen=True)
@@ -100,28 +92,6 @@ def default_login_file(data_dir: Path) -> Path:
 
 
 # --- the organisation ---------------------------------------------------------------------
-
-
-def organisation_members(client: LabelStudio, connection: Connection) -> list[Member]:
-    """Every user of the API token's organisation, by id."""
-    users = retrying(lambda: client.users.list(), connection, "list the users")
-    members = [
-        Member(
-            id=int(user.id),
-            email=str(user.email or "").lower(),
-            last_activity=_timestamp(user.last_activity),
-        )
-        for user in users
-        if user.id is not None
-    ]
-    return sorted(members, key=lambda member: member.id)
-
-
-def _timestamp(value: Any) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text.replace("+00:00", "Z")
 
 
 def invitation_token(client: LabelStudio, connection: Connection) -> str:

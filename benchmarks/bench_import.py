@@ -31,9 +31,9 @@ from typing import Any
 
 from benchmarks.synth import seed_sentences
 from stancepack.annotate import projects
-from stancepack.annotate import server as local
 from stancepack.annotate.articles import Article, article_id_of, sha256_hex, title_of
-from stancepack.annotate.client import connect, local_connection
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import connect, local_connection
 from stancepack.schema.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]

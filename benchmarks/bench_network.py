@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.run import export_of  # noqa: E402
-from stancepack.export.discourse import read_discourse, statements  # noqa: E402
-from stancepack.export.network import TYPES, build_network, graphml_bytes  # noqa: E402
-from stancepack.export.package import PackageOptions, package_export  # noqa: E402
+from stancepack.export.dataset.discourse import read_discourse, statements  # noqa: E402
+from stancepack.export.dataset.network import TYPES, build_network, graphml_bytes  # noqa: E402
+from stancepack.export.dataset.package import PackageOptions, package_export  # noqa: E402
 from stancepack.schema.taxonomy import load_taxonomy  # noqa: E402
 
 

@@ -40,8 +40,6 @@ from typing import Any
 
 from benchmarks.synth import make_text, seed_sentences
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.base_gazetteer import load_base_gazetteer
-from stancepack.annotate.gazetteer import Actor, Gazetteer, fold, load_gazetteer
 from stancepack.annotate.matcher import FormMatcher, whole_word_at
 from stancepack.annotate.preannotate import (
     GOVERNMENT_RULE_TYPE,
@@ -56,6 +54,8 @@ from stancepack.annotate.preannotate import (
     form_uses,
 )
 from stancepack.annotate.rules import alternation as _alternation
+from stancepack.schema.base_gazetteer import load_base_gazetteer
+from stancepack.schema.gazetteer import Actor, Gazetteer, fold, load_gazetteer
 from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]

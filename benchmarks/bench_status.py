@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stancepack.export.curate import plan_curation
-from stancepack.export.package import validate_file
-from stancepack.export.status import status_of
+from stancepack.export.dataset.curate import plan_curation
+from stancepack.export.dataset.package import validate_file
+from stancepack.export.dataset.status import status_of
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 

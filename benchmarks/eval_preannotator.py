@@ -36,7 +36,7 @@ from typing import Any
 
 import click
 
-from stancepack.errors import StancepackError
+from stancepack.ground.errors import StancepackError
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GAZETTEER = REPO / "data" / "actors.yaml"
@@ -277,8 +277,8 @@ def suggested_gazetteer(folder: Path, taxonomy: Any) -> Any:
     import yaml
 
     from stancepack.annotate.articles import ingest
-    from stancepack.annotate.gazetteer import gazetteer_from_data
     from stancepack.annotate.suggest import render_suggestions, suggest_actors
+    from stancepack.schema.gazetteer import gazetteer_from_data
 
     texts = [article.text for article in ingest([folder]).articles]
     rendered = render_suggestions(suggest_actors(texts))
@@ -288,8 +288,8 @@ def suggested_gazetteer(folder: Path, taxonomy: Any) -> Any:
 def seed_report(annotations: Path = SEED_ANNOTATIONS, folder: Path = SEED_ARTICLES) -> dict:
     """Actor recall and span precision with (a) the seed gazetteer and (b) a suggested
     one, each with the earlier rules and with the strict ones (the default)."""
-    from stancepack.annotate.gazetteer import load_gazetteer
     from stancepack.annotate.preannotate import Preannotator
+    from stancepack.schema.gazetteer import load_gazetteer
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
@@ -393,8 +393,8 @@ def main(
 
         python benchmarks/eval_preannotator.py export.json --format json
     """
-    from stancepack.annotate.gazetteer import load_gazetteer
     from stancepack.annotate.preannotate import Preannotator
+    from stancepack.schema.gazetteer import load_gazetteer
     from stancepack.schema.taxonomy import load_taxonomy
 
     if seed:

@@ -98,7 +98,7 @@ def orjson_load(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
 def warm_up_validation() -> None:
     """Import pandas, pandera and pyarrow and let pandera set itself up (it imports more on
     its first validation): a fixed cost of each process, measured as start-up."""
-    from stancepack.export.checks import validate_export
+    from stancepack.export.validate.run import validate_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     validate_export([], load_taxonomy())
@@ -106,9 +106,9 @@ def warm_up_validation() -> None:
 
 def validate(path: Path, work: Path, one_pass: bool = False) -> Callable[[], dict[str, Any]]:
     from stancepack.commands.export import CHUNK_TASKS
-    from stancepack.export.checks import validate_export
-    from stancepack.export.halves import HALVES_FROM_BYTES
-    from stancepack.export.report import format_text
+    from stancepack.export.validate.halves import HALVES_FROM_BYTES
+    from stancepack.export.validate.report import format_text
+    from stancepack.export.validate.run import validate_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     warm_up_validation()
@@ -129,8 +129,8 @@ def validate_one_pass(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
 
 
 def validate_whole(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
-    from stancepack.export.checks import validate_export
-    from stancepack.export.report import format_text
+    from stancepack.export.validate.report import format_text
+    from stancepack.export.validate.run import validate_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     warm_up_validation()
@@ -148,8 +148,8 @@ def package(path: Path, work: Path) -> Callable[[], dict[str, Any]]:
     import huggingface_hub  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    import stancepack.export.card  # noqa: F401
-    from stancepack.export.package import package_export
+    import stancepack.export.dataset.card  # noqa: F401
+    from stancepack.export.dataset.package import package_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     warm_up_validation()

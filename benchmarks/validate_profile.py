@@ -28,15 +28,15 @@ STAGES = ("reading and parsing", "flattening", "DataFrames", "pandera", "id regi
 
 
 def stages(path: Path, chunk_tasks: int, standard_scanner: bool) -> dict[str, float]:
-    from stancepack.export.checks import RowContext, _table_issues, table_schemas
-    from stancepack.export.chunks import UNIQUE_IDS, IdRegister
-    from stancepack.export.flatten import Flattener
-    from stancepack.export.stream import BATCH_BYTES, stream_export
+    from stancepack.export.read.stream import BATCH_BYTES, stream_export
+    from stancepack.export.validate.checks import RowContext, ranked_table_issues, table_schemas
+    from stancepack.export.validate.chunks import UNIQUE_IDS, IdRegister
+    from stancepack.export.validate.flatten import Flattener
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     schemas = table_schemas(taxonomy, unique=False)
-    _table_issues(Flattener(taxonomy).take_rows(), taxonomy, schemas)  # pandera's set-up
+    ranked_table_issues(Flattener(taxonomy).take_rows(), taxonomy, schemas)  # pandera's set-up
     registers = [IdRegister(table) for table in UNIQUE_IDS]
     flattener = Flattener(taxonomy)
     seconds = dict.fromkeys(STAGES, 0.0)
@@ -59,7 +59,7 @@ def stages(path: Path, chunk_tasks: int, standard_scanner: bool) -> dict[str, fl
         tables = flattener.take_rows()
         seconds["DataFrames"] += _since(started)
         started = time.perf_counter()
-        _table_issues(tables, taxonomy, schemas)
+        ranked_table_issues(tables, taxonomy, schemas)
         seconds["pandera"] += _since(started)
         started = time.perf_counter()
         context = RowContext(tables)

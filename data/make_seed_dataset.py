@@ -106,17 +106,18 @@ def apply_curator_decisions(curator_client: Any, project_id: int, curator_id: in
 def accounts(client: Any, connection: Any, data_dir: Path) -> dict[str, Any]:
     """The members for both passes and the curator, made when missing."""
     from stancepack.annotate import team
+    from stancepack.ground.labelstudio.members import organisation_members
 
     emails = [FIRST_ANNOTATOR, SECOND_ANNOTATOR, CURATOR]
     team.add_annotators(client, connection, emails, team.default_login_file(data_dir))
-    members = {member.email: member for member in team.organisation_members(client, connection)}
+    members = {member.email: member for member in organisation_members(client, connection)}
     return {email: members[email] for email in emails}
 
 
 def curator_client(connection: Any, data_dir: Path) -> Any:
     """An SDK client with the curator's own API token (from the logins file)."""
     from stancepack.annotate import team
-    from stancepack.annotate.client import Connection, make_client
+    from stancepack.ground.labelstudio.client import Connection, make_client
 
     logins = {login.email: login for login in team.read_logins(team.default_login_file(data_dir))}
     login = logins[CURATOR]
@@ -135,9 +136,9 @@ def run_cli(*args: str) -> int:
 
 
 def main() -> int:
-    from stancepack.annotate import server as local
-    from stancepack.annotate.client import connect, resolve_connection
     from stancepack.annotate.projects import find_project
+    from stancepack.ground.labelstudio import server as local
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
 
     data_dir = local.resolve_data_dir(None)
     connection = resolve_connection()

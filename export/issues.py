@@ -11,6 +11,8 @@ import json
 
 ERROR = "error"
 WARNING = "warning"
+# The report's name for the author of a prediction (see `model_annotator`).
+MODEL = "model"
 
 # Issue fields as the JSON report and `Issue.to_record` show them, in this order.
 ISSUE_FIELDS = (
@@ -43,12 +45,14 @@ class Issue:
     value: str | None = None
     order: tuple[int, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
     def to_record(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in ISSUE_FIELDS}
+
+
+def model_annotator(model_version: str) -> str:
+    """Who made a prediction, as the report names it: "model v1", or "model" when the
+    prediction has no model version."""
+    return f"{MODEL} {model_version}" if model_version else MODEL
 
 
 def show_value(value: object) -> str:

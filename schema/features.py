@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from stancepack.schema.fields import BI, LEFT, RIGHT, one_of
 from stancepack.schema.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 
 CONFIGS = ("mentions", "articles", "relations", "annotations", "actors")
 DEFAULT_CONFIG = "mentions"
+# The values of the ``adjudication`` column: the rule that decided an article's layer.
+SINGLE = "single_annotator"
+MAJORITY = "majority"
+GROUND_TRUTH = "ground_truth"
+ADJUDICATIONS = (SINGLE, MAJORITY, GROUND_TRUTH)
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,19 @@ class Column:
     description: str
 
 
+# Columns that several configs share, with the same meaning.
+START = Column("start", "int32", "Start offset in the article text, in characters.")
+END = Column("end", "int32", "End offset (exclusive), in characters.")
+N_ANNOTATORS = Column("n_annotators", "int32", "Human annotators (annotations) of the article.")
+ADJUDICATION = Column("adjudication", "string", f"{one_of(ADJUDICATIONS)}.")
+
+
 def _columns_mentions() -> tuple[Column, ...]:
     return (
         Column("mention_id", "string", "Stable id: hash of article_id, start, end and actor_type."),
         Column("article_id", "string", "The article the mention is in."),
-        Column("start", "int32", "Start offset in the article text, in characters."),
-        Column("end", "int32", "End offset (exclusive), in characters."),
+        START,
+        END,
         Column("text", "string", "The marked span as annotators saw it."),
         Column("actor_type", "actor_type", "What kind of actor the span names."),
         Column("actor_name", "string", "Canonical actor name given by annotators; empty if none."),
@@ -45,10 +58,10 @@ def _columns_mentions() -> tuple[Column, ...]:
         Column("stance_votes", "int32", "Annotators whose stance is the adjudicated one."),
         Column("roles", "role_list", "Proposed roles kept by per-role majority."),
         Column("roles_tied", "role_list", "Roles chosen by exactly half (kept, flagged)."),
-        Column("n_annotators", "int32", "Human annotators (annotations) of the article."),
+        N_ANNOTATORS,
         Column("n_marked", "int32", "Annotators who marked this span with this actor type."),
         Column("mention_tie", "bool", "True when exactly half of the annotators marked it."),
-        Column("adjudication", "string", "single_annotator, majority or ground_truth."),
+        ADJUDICATION,
     )
 
 
@@ -62,7 +75,7 @@ def _columns_articles(text: bool) -> tuple[Column, ...]:
         Column("published", "string", "Publication date YYYY-MM-DD; empty if unknown."),
         Column("url", "string", "Source URL; empty if unknown."),
         Column("text_sha256", "string", "sha256 of the UTF-8 article text; offsets count it."),
-        Column("n_annotators", "int32", "Human annotators (annotations) of the article."),
+        N_ANNOTATORS,
         Column("n_mentions", "int32", "Adjudicated actor mentions in the article."),
     )
     if text:
@@ -79,15 +92,18 @@ def _columns_relations() -> tuple[Column, ...]:
         Column("from_mention_id", "string", "Mention the relation starts from."),
         Column("to_mention_id", "string", "Mention the relation points to."),
         Column("label", "relation", "Relation label; null when the relation has no label."),
-        Column("direction", "string", "right (from -> to) or bi; left is turned into right."),
-        Column("n_annotators", "int32", "Human annotators (annotations) of the article."),
+        Column(
+            "direction", "string", f"{RIGHT} (from -> to) or {BI}; {LEFT} is turned into {RIGHT}."
+        ),
+        N_ANNOTATORS,
         Column("n_marked", "int32", "Annotators who drew this relation."),
         Column("relation_tie", "bool", "True when exactly half of the annotators drew it."),
-        Column("adjudication", "string", "single_annotator, majority or ground_truth."),
+        ADJUDICATION,
     )
 
 
-def _columns_annotations() -> tuple[Column, ...]:
+def annotations_config_columns() -> tuple[Column, ...]:
+    """The columns of the annotations config (the same for every taxonomy)."""
     return (
         Column("annotation_id", "string", "Label Studio annotation id (prediction-<id> if any)."),
         Column("article_id", "string", "The article annotated."),
@@ -97,8 +113,8 @@ def _columns_annotations() -> tuple[Column, ...]:
         Column("ground_truth", "bool", "The annotation is marked ground truth."),
         Column("region_id", "string", "Region id inside the annotation."),
         Column("mention_id", "string", "Same hash as mentions.mention_id, to join the layers."),
-        Column("start", "int32", "Start offset in the article text, in characters."),
-        Column("end", "int32", "End offset (exclusive), in characters."),
+        START,
+        END,
         Column("text", "string", "The marked span."),
         Column("actor_type", "actor_type", "Actor type this annotator chose."),
         Column("actor_name", "string", "Canonical name this annotator wrote; empty if none."),
@@ -131,7 +147,7 @@ def config_columns(taxonomy: Taxonomy, *, text: bool = True) -> dict[str, tuple[
         "mentions": _columns_mentions(),
         "articles": _columns_articles(text),
         "relations": _columns_relations(),
-        "annotations": _columns_annotations(),
+        "annotations": annotations_config_columns(),
         "actors": _columns_actors(taxonomy),
     }
 

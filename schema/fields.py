@@ -39,6 +39,22 @@ TASK_DATA_KEYS = (
 # Keys that older projects used, read as their current name.
 LEGACY_DATA_KEYS = {"source": OUTLET}
 
+# What a task's result set is: a person's annotation or a model's prediction.
+ANNOTATION = "annotation"
+PREDICTION = "prediction"
+KINDS = (ANNOTATION, PREDICTION)
+# A relation's direction between its two regions: from -> to, to -> from, both ways.
+RIGHT = "right"
+LEFT = "left"
+BI = "bi"
+DIRECTIONS = (RIGHT, LEFT, BI)
+
+
+def one_of(values: Iterable[str]) -> str:
+    """Values as prose: "right, left or bi"."""
+    *others, last = values
+    return f"{', '.join(others)} or {last}" if others else last
+
 
 def result_item(region_id: str, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
     """One item of an annotation's result, on the article text."""

@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from stancepack.schema.fields import DIRECTIONS, KINDS, one_of
 from stancepack.schema.taxonomy import Taxonomy
 
 HEX_ID = r"^[0-9a-f]{16}$"
@@ -60,14 +61,12 @@ class Articles(pa.DataFrameModel):
         coerce = True
 
 
-# --- Tables flattened from a Label Studio export (stancepack.export.flatten) -----------------
+# --- Tables flattened from a Label Studio export (stancepack.export.validate.flatten) ----------
 
-KINDS = ("annotation", "prediction")
 # Text columns. The flattened tables are built with exactly the dtypes these models declare
 # (text as pandas' Arrow-backed strings), so the models check dtypes instead of coercing:
 # coercing, or checking a plain ``str`` column, would visit every value in Python.
 Text: TypeAlias = pd.StringDtype
-DIRECTIONS = ("right", "left", "bi")
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def _annotations_model() -> type[pa.DataFrameModel]:
         )
         task_id: Series[Text] = pa.Field(str_length={"min_value": 1})
         article_id: Series[Text] = pa.Field(str_length={"min_value": 1})
-        kind: Series[Text] = pa.Field(isin=list(KINDS), description="annotation or prediction.")
+        kind: Series[Text] = pa.Field(isin=list(KINDS), description=f"{one_of(KINDS)}.")
         annotator: Series[Text] = pa.Field(
             description="E-mail when the export has it, else the user id; empty if unknown."
         )
@@ -226,7 +225,9 @@ def _relations_model(relations: list[str]) -> type[pa.DataFrameModel]:
         label: Series[Text] = pa.Field(
             isin=["", *relations], description="Relation label; empty when unlabelled."
         )
-        direction: Series[Text] = pa.Field(isin=list(DIRECTIONS), description="right, left or bi.")
+        direction: Series[Text] = pa.Field(
+            isin=list(DIRECTIONS), description=f"{one_of(DIRECTIONS)}."
+        )
 
         class Config:
             strict = True

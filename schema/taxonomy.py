@@ -32,8 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from stancepack.errors import TaxonomyError
-from stancepack.yamlfile import read_yaml
+from stancepack.ground.errors import TaxonomyError
+from stancepack.ground.yamlfile import read_yaml
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from stancepack import __version__
-from stancepack.errors import StancepackError
-from stancepack.terminal import printable
+from stancepack.ground.errors import StancepackError
+from stancepack.ground.terminal import printable
 
 # command name -> "module:attribute" of its click command.
 COMMANDS = {

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from stancepack.annotate import server as local
-from stancepack.annotate.client import Connection, make_client
-from stancepack.errors import ServerError
+from stancepack.ground.errors import ServerError
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import Connection, make_client
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stancepack.annotate import anchored
-from stancepack.export.package import PackageOptions, package_export
+from stancepack.export.dataset.package import PackageOptions, package_export
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
 

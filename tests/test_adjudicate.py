@@ -1,4 +1,5 @@
-"""Adjudication rules on small hand-made flattened tables (the export/flatten.py contract)."""
+"""Adjudication rules on small hand-made flattened tables (the contract of
+export/validate/flatten.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from stancepack.export.adjudicate import (
+from stancepack.export.dataset.adjudicate import (
     GROUND_TRUTH,
     MAJORITY,
     SINGLE,
@@ -16,7 +17,7 @@ from stancepack.export.adjudicate import (
     normalise_relation,
     pool_tasks_by_article,
 )
-from stancepack.export.flatten import (
+from stancepack.export.validate.flatten import (
     ANNOTATION_COLUMNS,
     ARTICLE_COLUMNS,
     MENTION_COLUMNS,

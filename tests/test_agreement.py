@@ -6,7 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from stancepack.export.agreement import Alpha, measure_agreement, nominal_alpha, render_text
+from stancepack.export.dataset.agreement import Alpha, measure_agreement, nominal_alpha, render_text
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.test_adjudicate import FRANCE, MACRON, NATO, POLAND, annotation, flat_tables, mark
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from stancepack.annotate.articles import clean_text, ingest, read_jsonl
 from stancepack.cli import cli
-from stancepack.errors import ArticleError
+from stancepack.ground.errors import ArticleError
 from tests.helpers import SEED_ARTICLES
 from tests.permissions import needs_enforced_permissions
 

@@ -100,9 +100,17 @@ def test_wheel_installs_one_import_package(tmp_path):
     for module in (
         "schema/taxonomy.py",
         "schema/taxonomy.yaml",
-        "annotate/organizations.yaml",
+        "schema/organizations.yaml",
+        "schema/gazetteer.py",
+        "ground/errors.py",
+        "ground/labelstudio/client.py",
         "annotate/articles.py",
+        "annotate/rules_en.yaml",
         "export/__init__.py",
+        "export/read/stream.py",
+        "export/validate/checks.py",
+        "export/dataset/package.py",
         "cli.py",
+        "commands/export.py",
     ):
         assert f"stancepack/{module}" in names

@@ -10,8 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from stancepack.annotate import server as local
-from stancepack.annotate.client import (
+from stancepack.ground.errors import LabelStudioError
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import (
     Connection,
     backoff_delays,
     connect,
@@ -19,7 +20,6 @@ from stancepack.annotate.client import (
     resolve_connection,
     retrying,
 )
-from stancepack.errors import LabelStudioError
 from tests.loopback_http import LoopbackHandler, loopback_server
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"

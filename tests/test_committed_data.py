@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from stancepack.annotate import anchored
 from stancepack.annotate.articles import ingest
 from stancepack.cli import cli
-from stancepack.export.flatten import ANNOTATION, Flattened, flatten_export
-from stancepack.export.reader import read_export
+from stancepack.export.read.reader import load_export
+from stancepack.export.validate.flatten import ANNOTATION, Flattened, flatten_export
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.committed_data import (
     ALL_OUTLETS,
@@ -85,7 +85,7 @@ def exported_marks(flat: Flattened, annotation_id: str) -> tuple[set[tuple], set
 def test_the_committed_export_holds_each_file_of_judgements_by_its_annotator():
     """Both annotation passes and the curator's decisions, each as its own account's
     annotation of every article."""
-    flat = flatten_export(read_export(EXPORT), load_taxonomy())
+    flat = flatten_export(load_export(EXPORT).tasks, load_taxonomy())
     humans = flat.annotations[
         (flat.annotations["kind"] == ANNOTATION) & ~flat.annotations["was_cancelled"]
     ]

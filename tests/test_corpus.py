@@ -15,7 +15,7 @@ from stancepack.annotate.articles import (
 )
 from stancepack.annotate.corpus import iso_date
 from stancepack.cli import cli
-from stancepack.errors import ArticleError
+from stancepack.ground.errors import ArticleError
 from tests.helpers import SEED_ARTICLES
 
 BODY = (

@@ -3,7 +3,7 @@ chose for one actor (tied, overlapping, same label) are not both put in."""
 
 from __future__ import annotations
 
-from stancepack.export.curate import Tie, without_overlaps
+from stancepack.export.dataset.curate import Tie, without_overlaps
 
 
 def mention(mention_id, start, end, text, actor_type="person", tie=True):

@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.cli import cli
-from stancepack.errors import StancepackError
-from stancepack.export.checks import validate_export
-from stancepack.export.report import format_text, issue_line
+from stancepack.export.issues import ERROR
+from stancepack.export.validate.report import format_text, issue_line
+from stancepack.export.validate.run import validate_export
+from stancepack.ground.errors import StancepackError
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import default_taxonomy_data, write_taxonomy
 
@@ -235,7 +236,7 @@ def test_adjacent_spans_with_the_same_label_do_not_overlap():
     ]
     task = {"id": 1, "data": {"text": text}, "annotations": [{"id": 2, "result": result}]}
     report = validate_export([task], TAXONOMY)
-    assert [issue_line(issue) for issue in report.issues if issue.is_error] == [
+    assert [issue_line(issue) for issue in report.issues if issue.severity == ERROR] == [
         'error overlapping-span: task 1, annotation 2, region d2, start "152-165": '
         "overlaps span d1 (134-165) with the same label person"
     ]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stancepack.annotate.gazetteer import load_gazetteer
-from stancepack.export.flatten import (
+from stancepack.export.read.reader import load_export
+from stancepack.export.validate.flatten import (
     ANNOTATION_COLUMNS,
     ARTICLE_COLUMNS,
     MENTION_COLUMNS,
@@ -19,7 +19,7 @@ from stancepack.export.flatten import (
     Flattener,
     flatten_export,
 )
-from stancepack.export.reader import read_export
+from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.tables import export_models
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, default_taxonomy_data, write_taxonomy
@@ -50,7 +50,7 @@ def dtype_names(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def valid_tables():
-    return flatten_export(read_export(FIXTURES / "valid.json"), TAXONOMY)
+    return flatten_export(load_export(FIXTURES / "valid.json").tasks, TAXONOMY)
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -100,7 +100,7 @@ def test_articles_one_row_per_task():
             "url": "",
         },
     ]
-    tasks = read_export(FIXTURES / "valid.json")
+    tasks = load_export(FIXTURES / "valid.json").tasks
     assert articles["text"].tolist() == [task["data"]["text"] for task in tasks]
     assert articles["text_sha256"].str.len().tolist() == [64, 64]
 
@@ -317,7 +317,7 @@ def test_relations_one_row_per_relation_label():
 
 
 def test_a_relation_with_two_labels_gives_two_rows_and_one_without_a_label_one():
-    tasks = read_export(FIXTURES / "valid.json")
+    tasks = load_export(FIXTURES / "valid.json").tasks
     result = tasks[0]["annotations"][0]["result"]
     result[-1]["labels"] = ["responds_to", "same_as"]
     result.append({"type": "relation", "from_id": "r2", "to_id": "r3", "labels": []})
@@ -368,7 +368,7 @@ def test_annotators_from_every_completed_by_shape():
 
 
 def test_missing_ids_are_made_up_and_reported():
-    tables = flatten_export(read_export(FIXTURES / "no-ids.json"), TAXONOMY)
+    tables = flatten_export(load_export(FIXTURES / "no-ids.json").tasks, TAXONOMY)
     assert tables.articles["task_id"].tolist() == ["task-1"]
     assert tables.articles["article_id"].tolist() == ["task-task-1"]
     assert tables.annotations["annotation_id"].tolist() == ["task-1-annotation-1"]
@@ -381,7 +381,7 @@ def test_missing_ids_are_made_up_and_reported():
 
 
 def test_predictions_without_ids_and_given_by_id_only():
-    tasks = read_export(FIXTURES / "valid.json")
+    tasks = load_export(FIXTURES / "valid.json").tasks
     del tasks[0]["predictions"][0]["id"]
     tasks[1]["predictions"] = [3, 4]
     tables = flatten_export(tasks, TAXONOMY)
@@ -394,7 +394,7 @@ def test_predictions_without_ids_and_given_by_id_only():
 
 
 def test_pre_1_0_completions_and_skipped():
-    tables = flatten_export(read_export(FIXTURES / "pre-1.0.json"), TAXONOMY)
+    tables = flatten_export(load_export(FIXTURES / "pre-1.0.json").tasks, TAXONOMY)
     assert tables.annotations[["annotation_id", "was_cancelled"]].values.tolist() == [
         ["3001", False],
         ["3002", True],
@@ -403,21 +403,23 @@ def test_pre_1_0_completions_and_skipped():
 
 
 def test_pre_1_0_nested_result_lists_are_read():
-    task = read_export(FIXTURES / "single-task.json")[0]
+    task = load_export(FIXTURES / "single-task.json").tasks[0]
     task["annotations"][0]["result"] = [task["annotations"][0]["result"]]
     tables = flatten_export([task], TAXONOMY)
     assert tables.mentions[["region_id", "stance"]].values.tolist() == [["r1", "oppose"]]
 
 
 def test_a_task_without_the_data_wrapper():
-    tables = flatten_export(read_export(FIXTURES / "no-data-wrapper.json"), TAXONOMY)
+    tables = flatten_export(load_export(FIXTURES / "no-data-wrapper.json").tasks, TAXONOMY)
     assert tables.articles[["title", "article_id"]].values.tolist() == [["Flat task", "task-401"]]
     assert tables.mentions["text"].tolist() == ["Poland"]
 
 
 def test_gazetteer_fills_actor_names_only_where_the_annotator_gave_none():
     gazetteer = load_gazetteer(REPO / "data" / "actors.yaml", TAXONOMY)
-    tables = flatten_export(read_export(FIXTURES / "valid.json"), TAXONOMY, gazetteer=gazetteer)
+    tables = flatten_export(
+        load_export(FIXTURES / "valid.json").tasks, TAXONOMY, gazetteer=gazetteer
+    )
     names = dict(zip(tables.mentions["region_id"], tables.mentions["actor_name"], strict=False))
     assert names["r4"] == "Dmitry Peskov"  # "Kremlin spokesman Dmitry Peskov" is an alias
     assert names["r3"] == "North Atlantic Treaty Organization"  # the annotator's own
@@ -425,7 +427,7 @@ def test_gazetteer_fills_actor_names_only_where_the_annotator_gave_none():
 
 
 def test_gazetteer_names_match_folded_but_not_case_folded():
-    task = read_export(FIXTURES / "single-task.json")[0]
+    task = load_export(FIXTURES / "single-task.json").tasks[0]
     task["data"]["text"] = "Sejourne said so, and us too."
     spans = [("s", 0, 8, "Sejourne"), ("u", 22, 24, "us")]
     task["annotations"][0]["result"] = [
@@ -454,7 +456,7 @@ def test_without_a_gazetteer_actor_names_stay_empty():
 
 
 def test_flattening_task_by_task_gives_the_same_tables():
-    tasks = read_export(FIXTURES / "valid.json")
+    tasks = load_export(FIXTURES / "valid.json").tasks
     flattener = Flattener(TAXONOMY)
     for task in tasks:
         flattener.add_task(task)
@@ -464,7 +466,7 @@ def test_flattening_task_by_task_gives_the_same_tables():
 
 
 def test_flattening_does_not_change_the_tasks():
-    tasks = read_export(FIXTURES / "orphans.json")
+    tasks = load_export(FIXTURES / "orphans.json").tasks
     before = copy.deepcopy(tasks)
     flatten_export(tasks, TAXONOMY, fix_utf16_offsets=True)
     assert tasks == before
@@ -493,14 +495,14 @@ def test_anything_that_is_not_a_task_is_an_issue_not_a_crash():
     ],
 )
 def test_malformed_results_are_issues(result, code):
-    task = read_export(FIXTURES / "single-task.json")[0]
+    task = load_export(FIXTURES / "single-task.json").tasks[0]
     task["annotations"][0]["result"] = result
     tables = flatten_export([task], TAXONOMY)
     assert code in [issue.code for issue in tables.issues]
 
 
 def test_lead_time_as_text_or_missing():
-    task = read_export(FIXTURES / "single-task.json")[0]
+    task = load_export(FIXTURES / "single-task.json").tasks[0]
     second = copy.deepcopy(task)
     task["annotations"][0]["lead_time"] = "12.5"
     second["id"], second["annotations"][0]["id"] = 202, 2002
@@ -510,7 +512,7 @@ def test_lead_time_as_text_or_missing():
 
 
 def test_roles_of_equal_length_stay_lists():
-    task = read_export(FIXTURES / "single-task.json")[0]
+    task = load_export(FIXTURES / "single-task.json").tasks[0]
     result = task["annotations"][0]["result"]
     result.append({**result[1], "from_name": "roles", "value": {"choices": ["training"]}})
     mentions = flatten_export([task, {**task, "id": 9}], TAXONOMY).mentions

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stancepack.export.checks import validate_export
+from stancepack.export.validate.run import validate_export
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 

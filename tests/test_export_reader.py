@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stancepack.cli import cli
-from stancepack.errors import ExportError
-from stancepack.export.reader import load_export, parse_export, read_export
+from stancepack.export.read.reader import load_export, parse_export
+from stancepack.ground.errors import ExportError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 FULL_EXPORT_HINT = (
@@ -71,7 +71,7 @@ def test_refused_inputs_get_one_line_and_exit_code_1(name):
 def test_the_library_raises_export_error_with_the_same_message(name):
     path = FIXTURES / name
     with pytest.raises(ExportError) as raised:
-        read_export(path)
+        load_export(path)
     assert str(raised.value) == f"{path}: {REFUSED[name]}"
 
 
@@ -89,7 +89,7 @@ def test_a_tsv_export_is_refused():
 
 
 def test_a_list_of_tasks_is_read_as_it_is():
-    tasks = read_export(FIXTURES / "valid.json")
+    tasks = load_export(FIXTURES / "valid.json").tasks
     assert [task["id"] for task in tasks] == [101, 102]
     assert load_export(FIXTURES / "valid.json").notes == ()
 
@@ -129,9 +129,9 @@ def test_json_nested_too_deeply_is_refused():
 
 def test_a_missing_file_and_a_folder(tmp_path):
     with pytest.raises(ExportError, match=r": no such file$"):
-        read_export(tmp_path / "missing.json")
+        load_export(tmp_path / "missing.json")
     with pytest.raises(ExportError, match=r": is a folder, not an export file$"):
-        read_export(tmp_path)
+        load_export(tmp_path)
 
 
 def test_a_folder_is_a_usage_error_of_the_command(tmp_path):

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.annotate.projects import task_data
 from stancepack.cli import cli
-from stancepack.export.flatten import flatten_export
-from stancepack.export.reader import read_export
+from stancepack.export.read.reader import load_export
+from stancepack.export.validate.flatten import flatten_export
+from stancepack.ground.labelstudio.client import API_KEY_ENV, URL_ENV
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import SEED_ARTICLES
@@ -177,7 +177,7 @@ def created(label_studio, tmp_path_factory) -> Created:
 
 
 def tables_of(created: Created):
-    return flatten_export(read_export(created.export), TAXONOMY)
+    return flatten_export(load_export(created.export).tasks, TAXONOMY)
 
 
 def test_pull_says_what_it_wrote(created):
@@ -271,7 +271,7 @@ def test_pull_by_project_id(created, label_studio, tmp_path):
     export = tmp_path / "by-id.json"
     result = pull(label_studio, str(created.project_id), export)
     assert result.exit_code == 0, result.output
-    assert len(read_export(export)) == 2
+    assert len(load_export(export).tasks) == 2
 
 
 def test_pull_refuses_a_title_shared_by_two_projects(created, label_studio, tmp_path):

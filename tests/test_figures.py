@@ -15,8 +15,8 @@ from PIL import Image
 
 from stancepack.annotate import anchored
 from stancepack.cli import cli
-from stancepack.export.discourse import read_discourse
-from stancepack.export.figures import (
+from stancepack.export.dataset.discourse import read_discourse
+from stancepack.export.dataset.figures import (
     KINDS,
     LABEL_CHARACTERS,
     actor_roles,

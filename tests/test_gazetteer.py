@@ -14,14 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.base_gazetteer import (
-    BASE_GAZETTEER_SOURCE,
-    ORGANIZATIONS_PATH,
-    country_name,
-    load_base_gazetteer,
-    unambiguous,
-)
-from stancepack.annotate.gazetteer import Gazetteer, GazetteerError, fold, load_gazetteer
 from stancepack.annotate.preannotate import Preannotator
 from stancepack.annotate.suggest import (
     SuggestionError,
@@ -30,6 +22,14 @@ from stancepack.annotate.suggest import (
     suggest_actors,
 )
 from stancepack.cli import TERMINATED_EXIT, cli
+from stancepack.schema.base_gazetteer import (
+    BASE_GAZETTEER_SOURCE,
+    ORGANIZATIONS_PATH,
+    country_name,
+    load_base_gazetteer,
+    unambiguous,
+)
+from stancepack.schema.gazetteer import Gazetteer, GazetteerError, fold, load_gazetteer
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import SEED_ARTICLES, default_taxonomy_data, write_taxonomy
 

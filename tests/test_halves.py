@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from benchmarks.synth import tasks as synthetic_tasks
 from benchmarks.synth import write_export
 from stancepack.cli import cli
-from stancepack.errors import ExportError
-from stancepack.export import halves
-from stancepack.export.checks import validate_export
-from stancepack.export.report import format_json, format_text
-from stancepack.export.stream import plan_split
+from stancepack.export.read.stream import plan_split
+from stancepack.export.validate import halves
+from stancepack.export.validate.report import format_json, format_text
+from stancepack.export.validate.run import validate_export
+from stancepack.ground.errors import ExportError
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.test_streaming import REPORTED, generated_export_with_problems
 

@@ -17,11 +17,11 @@ from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 
 from stancepack.cli import cli
-from stancepack.export.card import code
-from stancepack.export.checks import validate_export
-from stancepack.export.report import format_text
+from stancepack.export.dataset.card import code
+from stancepack.export.validate.report import format_text
+from stancepack.export.validate.run import validate_export
+from stancepack.ground.terminal import CONTROL_CHARACTERS
 from stancepack.schema.taxonomy import load_taxonomy
-from stancepack.terminal import CONTROL_CHARACTERS
 
 TAXONOMY = load_taxonomy()
 TEXT = "French President Emmanuel Macron said Western troops could not be ruled out."

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from stancepack.annotate import server as local
-from stancepack.annotate.client import local_connection, make_client
 from stancepack.annotate.projects import find_project
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import local_connection, make_client
 from stancepack.schema.features import CONFIGS
 from tests.committed_data import (
     CURATORS,

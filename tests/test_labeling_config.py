@@ -12,7 +12,6 @@ import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.gazetteer import load_gazetteer
 from stancepack.annotate.labeling_config import (
     ACTOR_TYPE_KEYS,
     CHOICE_KEYS,
@@ -22,8 +21,9 @@ from stancepack.annotate.labeling_config import (
     check_label_config,
 )
 from stancepack.annotate.preannotate import Preannotator
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
+from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.taxonomy import Category, load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES, default_taxonomy_data, write_taxonomy
 from tests.update_golden import GOLDEN_DIR, mismatch_message

@@ -26,16 +26,16 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.cli import cli
-from stancepack.errors import TaxonomyError
-from stancepack.export.discourse import read_discourse, statements
-from stancepack.export.network import (
+from stancepack.export.dataset.discourse import read_discourse, statements
+from stancepack.export.dataset.network import (
     NetworkRequest,
     Period,
     Windows,
     build_network,
     write_network,
 )
-from stancepack.export.package import PackageOptions, package_export
+from stancepack.export.dataset.package import PackageOptions, package_export
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.taxonomy import load_taxonomy, taxonomy_from_content
 from tests.discourse_data import (
     ALICE,

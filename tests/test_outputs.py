@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stancepack.atomic import MANIFEST_FILE, atomic_directory, atomic_file
 from stancepack.cli import TERMINATED_EXIT, cli
-from stancepack.errors import OutputError
+from stancepack.ground.atomic import MANIFEST_FILE, atomic_directory, atomic_file
+from stancepack.ground.errors import OutputError
 from tests.helpers import REPO, SEED_ARTICLES
 
 SEED_EXPORT = REPO / "data" / "exports" / "seed-articles.json"

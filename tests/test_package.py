@@ -20,11 +20,16 @@ from click.testing import CliRunner
 from stancepack.annotate import anchored
 from stancepack.annotate.articles import ingest
 from stancepack.cli import cli
-from stancepack.errors import PackageError
-from stancepack.export.agreement import measure_agreement
-from stancepack.export.checks import validate_export
-from stancepack.export.figures import KINDS as FIGURE_KINDS
-from stancepack.export.package import PackageOptions, Provenance, package_export, package_tables
+from stancepack.export.dataset.agreement import measure_agreement
+from stancepack.export.dataset.figures import KINDS as FIGURE_KINDS
+from stancepack.export.dataset.package import (
+    PackageOptions,
+    Provenance,
+    package_export,
+    package_tables,
+)
+from stancepack.export.validate.run import validate_export
+from stancepack.ground.errors import PackageError
 from stancepack.schema.features import CONFIGS, config_features
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.cli import cli
+from stancepack.ground.labelstudio.client import API_KEY_ENV, URL_ENV
 from tests.loopback_http import LoopbackHandler, loopback_server
 
 TOKEN = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from stancepack.annotate import database as postgres
-from stancepack.annotate import server as local
-from stancepack.annotate.client import connect, local_connection
 from stancepack.cli import cli
-from stancepack.errors import ServerError
+from stancepack.ground.errors import ServerError
+from stancepack.ground.labelstudio import database as postgres
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import connect, local_connection
 from tests.conftest import require_label_studio
 from tests.helpers import REPO
 from tests.postgres import PostgresCluster, PostgresDatabase, postgres_cluster, require_postgres

@@ -18,7 +18,6 @@ from label_studio_sdk.label_interface import LabelInterface
 from benchmarks import eval_preannotator
 from benchmarks.bench_preannotate import PerFormPreannotator
 from stancepack.annotate.articles import Article, ingest
-from stancepack.annotate.gazetteer import Gazetteer, fold, load_gazetteer
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.annotate.matcher import FormMatcher
 from stancepack.annotate.preannotate import (
@@ -30,8 +29,9 @@ from stancepack.annotate.preannotate import (
     sentence_spans,
 )
 from stancepack.annotate.rules import Rules
-from stancepack.errors import StancepackError, TaxonomyError
+from stancepack.ground.errors import StancepackError, TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
+from stancepack.schema.gazetteer import Gazetteer, fold, load_gazetteer
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES, default_taxonomy_data, write_taxonomy
 

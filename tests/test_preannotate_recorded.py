@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.base_gazetteer import load_base_gazetteer
-from stancepack.annotate.gazetteer import Gazetteer, load_gazetteer
 from stancepack.annotate.preannotate import Preannotator
+from stancepack.schema.base_gazetteer import load_base_gazetteer
+from stancepack.schema.gazetteer import Gazetteer, load_gazetteer
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.helpers import REPO, SEED_ARTICLES
 

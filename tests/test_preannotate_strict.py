@@ -8,8 +8,8 @@ from __future__ import annotations
 from functools import cache
 
 from benchmarks import eval_preannotator
-from stancepack.annotate.base_gazetteer import load_base_gazetteer
 from stancepack.annotate.preannotate import Preannotator
+from stancepack.schema.base_gazetteer import load_base_gazetteer
 from stancepack.schema.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from stancepack.annotate.base_gazetteer import load_base_gazetteer
-from stancepack.annotate.gazetteer import load_gazetteer
 from stancepack.annotate.preannotate import Preannotator, Span
+from stancepack.schema.base_gazetteer import load_base_gazetteer
+from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.taxonomy import Taxonomy, load_taxonomy
 from tests.helpers import default_taxonomy_data, write_taxonomy
 

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from stancepack.annotate import projects
 from stancepack.annotate.articles import ingest, write_jsonl
-from stancepack.annotate.client import Connection, make_client
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.cli import cli
-from stancepack.errors import ArticleError, LabelStudioError
+from stancepack.ground.errors import ArticleError, LabelStudioError
+from stancepack.ground.labelstudio.client import Connection, make_client
 from stancepack.schema.codebook import render_html
 from stancepack.schema.fields import TASK_DATA_KEYS
 from stancepack.schema.taxonomy import load_taxonomy
@@ -311,7 +311,7 @@ def test_project_sync_reports_a_taxonomy_change(label_studio, tmp_path):
 
 
 def test_project_command_with_an_unreachable_url():
-    from stancepack.annotate.server import free_port, url_for
+    from stancepack.ground.labelstudio.server import free_port, url_for
 
     url = url_for(free_port())
     env = {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "secret-token-123"}

@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.client import API_KEY_ENV, URL_ENV
 from stancepack.annotate.projects import task_data
 from stancepack.cli import cli
+from stancepack.ground.labelstudio.client import API_KEY_ENV, URL_ENV
 from tests.helpers import SEED_ARTICLES
 from tests.loopback_http import LoopbackHandler, loopback_server
 

@@ -13,8 +13,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from stancepack.annotate import server as local
-from stancepack.annotate.client import (
+from stancepack.cli import cli
+from stancepack.ground.errors import LabelStudioError
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import (
     API_KEY_ENV,
     MAX_DETAIL_CHARACTERS,
     URL_ENV,
@@ -26,9 +28,7 @@ from stancepack.annotate.client import (
     resolve_connection,
     retrying,
 )
-from stancepack.annotate.tokens import redact
-from stancepack.cli import cli
-from stancepack.errors import LabelStudioError
+from stancepack.ground.labelstudio.tokens import redact
 from tests.loopback_http import LoopbackHandler, loopback_server
 
 # Shaped like a Label Studio token (40 hex digits), unlike anything else in a message.

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stancepack.annotate import server as local
-from stancepack.annotate.client import connect, resolve_connection
 from stancepack.cli import cli
-from stancepack.errors import ServerError
+from stancepack.ground.errors import ServerError
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.client import connect, resolve_connection
 from tests.conftest import require_label_studio
 
 
@@ -345,7 +345,7 @@ def test_stop_and_background_together_is_a_usage_error(tmp_path):
 
 def test_serve_module_does_not_import_heavy_libraries():
     code = (
-        "import sys, stancepack.commands.server, stancepack.annotate.client\n"
+        "import sys, stancepack.commands.server, stancepack.ground.labelstudio.client\n"
         "print([m for m in ('label_studio_sdk', 'httpx', 'pandas') if m in sys.modules])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stancepack.export.splits import (
+from stancepack.export.dataset.splits import (
     SPLITS,
     assign_splits,
     listed_splits,

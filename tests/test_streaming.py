@@ -22,18 +22,18 @@ from hypothesis import strategies as st
 from benchmarks.synth import tasks as synthetic_tasks
 from benchmarks.synth import write_export
 from stancepack.cli import cli
-from stancepack.errors import ExportError
-from stancepack.export import stream
-from stancepack.export.checks import validate_export
-from stancepack.export.package import (
+from stancepack.export.dataset.package import (
     package_export,
     package_tables,
     provenance_of,
     validation_facts,
 )
-from stancepack.export.reader import load_export
-from stancepack.export.report import format_json, format_text
-from stancepack.export.stream import boundary_after, stream_export
+from stancepack.export.read import stream
+from stancepack.export.read.reader import load_export
+from stancepack.export.read.stream import boundary_after, stream_export
+from stancepack.export.validate.report import format_json, format_text
+from stancepack.export.validate.run import validate_export
+from stancepack.ground.errors import ExportError
 from stancepack.schema.taxonomy import load_taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.cli import cli
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 from stancepack.schema.taxonomy import load_taxonomy, taxonomy_from_content
 from tests.helpers import default_taxonomy_data, write_taxonomy
 

@@ -16,13 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from stancepack.annotate import projects, team
-from stancepack.annotate import server as local
 from stancepack.annotate.labeling_config import build_label_config
 from stancepack.cli import cli
-from stancepack.export.adjudicate import adjudicate
-from stancepack.export.curate import plan_curation
-from stancepack.export.package import validate_file
-from stancepack.export.status import find_disputes
+from stancepack.export.dataset.adjudicate import adjudicate
+from stancepack.export.dataset.curate import plan_curation
+from stancepack.export.dataset.package import validate_file
+from stancepack.export.dataset.status import find_disputes
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.members import Member, organisation_members
 from stancepack.schema import fields
 from stancepack.schema.taxonomy import load_taxonomy
 
@@ -69,8 +70,8 @@ def run(label_studio, *args: object, env: bool = True):
     return result
 
 
-def members_of(label_studio) -> dict[str, team.Member]:
-    members = team.organisation_members(label_studio.client(), label_studio.connection())
+def members_of(label_studio) -> dict[str, Member]:
+    members = organisation_members(label_studio.client(), label_studio.connection())
     return {member.email: member for member in members}
 
 

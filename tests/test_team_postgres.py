@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from stancepack.annotate import server as local
-from stancepack.annotate.database import parse_database_url
+from stancepack.ground.labelstudio import server as local
+from stancepack.ground.labelstudio.database import parse_database_url
 from tests.conftest import LabelStudioServer, require_label_studio
 from tests.postgres import postgres_cluster, require_postgres
 from tests.test_team import *  # noqa: F403 (the same tests, collected here again)

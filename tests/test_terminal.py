@@ -1,6 +1,6 @@
 import json
 
-from stancepack.terminal import printable, printable_json
+from stancepack.ground.terminal import printable, printable_json
 
 
 def test_printable_escapes_every_control_character():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from stancepack.annotate.gazetteer import GazetteerError, load_gazetteer
+from stancepack.schema.gazetteer import GazetteerError, load_gazetteer
 from tests.permissions import needs_enforced_permissions
 
 GAZETTEER = """\

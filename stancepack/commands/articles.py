@@ -9,10 +9,10 @@ import click
 
 from stancepack.annotate.articles import IngestReport, ingest, validate_articles, write_records
 from stancepack.annotate.corpus import FIELDS, parse_column_map
-from stancepack.atomic import atomic_file
 from stancepack.commands.options import force_file_option, format_option
-from stancepack.errors import ArticleError
-from stancepack.terminal import printable, printable_json
+from stancepack.ground.atomic import atomic_file
+from stancepack.ground.errors import ArticleError
+from stancepack.ground.terminal import printable, printable_json
 
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ from stancepack.commands.options import format_option, taxonomy_option
 from stancepack.commands.server import data_dir_option
 
 if TYPE_CHECKING:
-    from stancepack.export.checks import ValidationReport
+    from stancepack.export.validate.checks import ValidationReport
 
 
 class RatiosType(click.ParamType):
@@ -24,7 +26,7 @@ class RatiosType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float, float]:
         if isinstance(value, tuple):
             return value
-        from stancepack.export.splits import parse_ratios
+        from stancepack.export.dataset.splits import parse_ratios
 
         try:
             return parse_ratios(str(value))
@@ -60,7 +62,7 @@ def pull_first(
     project_ref: str, export: Path, url: str | None, data_dir: Path | None, force: bool
 ) -> str:
     """Pull a full export of the project into ``export``; returns the export time (UTC)."""
-    from stancepack.export.pull import pull_export
+    from stancepack.export.read.pull import pull_export
 
     pulled = pull_export(project_ref, export, url=url, data_dir=data_dir, force=force)
     click.echo(
@@ -148,8 +150,8 @@ def package(
 
         stancepack package export.json -o dataset --splits 0.8,0.1,0.1 --seed 0
     """
-    from stancepack.export.package import PackageOptions, package_export
-    from stancepack.export.report import format_text
+    from stancepack.export.dataset.package import PackageOptions, package_export
+    from stancepack.export.validate.report import format_text
     from stancepack.schema.taxonomy import load_taxonomy
 
     def show_report(report: ValidationReport) -> None:
@@ -189,9 +191,9 @@ def agreement(export: Path, taxonomy_path: Path | None, output_format: str) -> N
 
         stancepack agreement export.json --format json
     """
-    from stancepack.export.agreement import measure_agreement, render_text
-    from stancepack.export.package import refuse_invalid, validate_file
-    from stancepack.export.report import format_text
+    from stancepack.export.dataset.agreement import measure_agreement, render_text
+    from stancepack.export.dataset.package import refuse_invalid, validate_file
+    from stancepack.export.validate.report import format_text
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -241,8 +243,27 @@ def rehydrate(
 
         stancepack rehydrate dataset --articles my-articles/ -o dataset-full
     """
-    from stancepack.export.package import rehydrate as rehydrate_dataset
+    from stancepack.export.dataset.package import rehydrate as rehydrate_dataset
 
-    result = rehydrate_dataset(dataset, article_paths, output, manifest=manifest, force=force)
+    result = rehydrate_dataset(
+        dataset,
+        article_paths,
+        output,
+        read_texts=texts_by_hash,
+        manifest=manifest,
+        force=force,
+    )
     articles = sum(result.rows["articles"].values())
     click.echo(f"wrote {result.path}: {articles} articles with their texts")
+
+
+def texts_by_hash(
+    article_paths: Sequence[str | Path], manifest: str | Path | None
+) -> dict[str, Any]:
+    """The user's articles, read with ``stancepack articles ingest``, by text sha256."""
+    from stancepack.annotate.articles import ingest
+
+    report = ingest(list(article_paths), manifest=manifest)
+    for warning in report.warnings:
+        logging.getLogger("stancepack").warning(warning)
+    return {article.text_sha256: article for article in report.articles}

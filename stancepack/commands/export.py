@@ -70,9 +70,9 @@ def validate(
 
         stancepack validate export.json --format json
     """
-    from stancepack.export.checks import validate_export
-    from stancepack.export.halves import HALVES_FROM_BYTES
-    from stancepack.export.report import format_json, format_text
+    from stancepack.export.validate.halves import HALVES_FROM_BYTES
+    from stancepack.export.validate.report import format_json, format_text
+    from stancepack.export.validate.run import validate_export
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -125,7 +125,7 @@ def pull(
 
         stancepack pull --project "seed articles" -o export.json
     """
-    from stancepack.export.pull import pull_export
+    from stancepack.export.read.pull import pull_export
 
     progress = DownloadProgress()
     try:

@@ -8,10 +8,10 @@ import click
 
 from stancepack.annotate.articles import ingest
 from stancepack.annotate.suggest import DEFAULT_MIN_COUNT, render_suggestions, suggest_actors
-from stancepack.atomic import atomic_file
 from stancepack.commands.articles import echo_warnings
 from stancepack.commands.options import force_file_option
-from stancepack.terminal import printable
+from stancepack.ground.atomic import atomic_file
+from stancepack.ground.terminal import printable
 
 min_count_option = click.option(
     "--min-count",

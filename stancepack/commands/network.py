@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from stancepack.export.figures import DEFAULT_TOP, KINDS, SUFFIXES, counted
-from stancepack.export.network import FORMATS, NORMALIZATIONS, TYPES
+from stancepack.export.dataset.figures import DEFAULT_TOP, KINDS, SUFFIXES, counted
+from stancepack.export.dataset.network import FORMATS, NORMALIZATIONS, TYPES
 
 if TYPE_CHECKING:
-    from stancepack.export.network import NetworkResult
+    from stancepack.export.dataset.network import NetworkResult
 
 force_option = click.option("--force", is_flag=True, help="Replace the output if it exists.")
 
@@ -126,7 +126,7 @@ def network(
 
         stancepack network dataset --type congruence -o congruence.graphml
     """
-    from stancepack.export.network import NetworkRequest, Period, Windows, write_network
+    from stancepack.export.dataset.network import NetworkRequest, Period, Windows, write_network
 
     if step_days is not None and window_days is None:
         raise click.UsageError("--step needs --window")
@@ -178,7 +178,7 @@ def plot(dataset: Path, kind: str, output: Path, top: int, force: bool) -> None:
 
         stancepack plot dataset --kind stance-by-outlet -o stances.png
     """
-    from stancepack.export.figures import write_plot
+    from stancepack.export.dataset.figures import write_plot
 
     figure = write_plot(dataset, output, kind, top=top, force=force)
     click.echo(f"wrote {figure.path}: {figure.description}")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from stancepack.atomic import atomic_file
 from stancepack.commands.options import force_file_option, taxonomy_option
 from stancepack.commands.project import articles_argument, gazetteer_option, predictor
-from stancepack.terminal import printable
+from stancepack.ground.atomic import atomic_file
+from stancepack.ground.terminal import printable
 
 
 @click.command()

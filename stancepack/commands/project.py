@@ -9,13 +9,14 @@ import click
 
 from stancepack.commands.options import taxonomy_option
 from stancepack.commands.server import data_dir_option, database_option, print_login, say
+from stancepack.ground.labelstudio import server as local
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-    from stancepack.annotate.client import Connection
-    from stancepack.annotate.database import DatabaseUrl
     from stancepack.annotate.projects import Predictor, SyncReport
+    from stancepack.ground.labelstudio.client import Connection
+    from stancepack.ground.labelstudio.database import DatabaseUrl
     from stancepack.schema.taxonomy import Taxonomy
 
 DEFAULT_ARTICLES = Path("data") / "articles"
@@ -101,7 +102,7 @@ def create(
         stancepack project create "seed articles" data/articles --url http://ls.example.org
     """
     from stancepack.annotate import projects
-    from stancepack.annotate.client import connect, resolve_connection
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -161,7 +162,7 @@ def sync(
         stancepack project sync "seed articles" articles.jsonl
     """
     from stancepack.annotate import projects
-    from stancepack.annotate.client import connect, resolve_connection
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -217,7 +218,8 @@ def warn_taxonomy(report: SyncReport) -> None:
     "--port",
     type=click.IntRange(1, 65535),
     default=None,
-    help="Port of the local server if it must be started (default: last used, else 8080).",
+    help="Port of the local server if it must be started (default: last used, else "
+    f"{local.DEFAULT_PORT}).",
 )
 @database_option
 @click.option(
@@ -268,8 +270,7 @@ def up(
         stancepack up --debate nuclear
     """
     from stancepack.annotate import projects
-    from stancepack.annotate import server as local
-    from stancepack.annotate.client import connect, local_connection
+    from stancepack.ground.labelstudio.client import connect, local_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     sources: list[Path] = [articles_path]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from stancepack.atomic import atomic_write_text
 from stancepack.commands.options import force_file_option, format_option, taxonomy_option
+from stancepack.ground.atomic import atomic_write_text
 from stancepack.schema.codebook import render_html, render_markdown
 from stancepack.schema.taxonomy import VOCABULARIES, load_taxonomy
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from stancepack.annotate import database as postgres
-from stancepack.annotate import server as local
-from stancepack.errors import ServerError
+from stancepack.ground.errors import ServerError
+from stancepack.ground.labelstudio import database as postgres
+from stancepack.ground.labelstudio import server as local
 
 
 class DatabaseUrlType(click.ParamType):

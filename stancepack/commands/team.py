@@ -10,7 +10,7 @@ import click
 from stancepack.commands.options import format_option, taxonomy_option
 from stancepack.commands.project import url_option
 from stancepack.commands.server import data_dir_option
-from stancepack.terminal import printable
+from stancepack.ground.terminal import printable
 
 project_option = click.option(
     "--project",
@@ -55,9 +55,9 @@ def add(
 
         stancepack annotators add ana@example.org ben@example.org -o team.json
     """
-    from stancepack.annotate import server as local
-    from stancepack.annotate.client import connect, resolve_connection
     from stancepack.annotate.team import add_annotators, default_login_file
+    from stancepack.ground.labelstudio import server as local
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
 
     connection = resolve_connection(url, data_dir=data_dir)
     client = connect(connection)
@@ -90,9 +90,9 @@ def list_annotators(url: str | None, data_dir: Path | None, output_format: str) 
 
         stancepack annotators list --format json
     """
-    from stancepack.annotate.client import connect, resolve_connection
-    from stancepack.annotate.team import organisation_members
-    from stancepack.export.status import annotations_by_user
+    from stancepack.export.dataset.status import annotations_by_user
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
+    from stancepack.ground.labelstudio.members import organisation_members
 
     connection = resolve_connection(url, data_dir=data_dir)
     client = connect(connection)
@@ -142,8 +142,8 @@ def status(
 
         stancepack status --project "seed articles" --format json
     """
-    from stancepack.annotate.client import resolve_connection
-    from stancepack.export.status import project_status, render_status
+    from stancepack.export.dataset.status import project_status, render_status
+    from stancepack.ground.labelstudio.client import resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
@@ -185,8 +185,8 @@ def curate(
 
         stancepack curate --project "seed articles" --curator lead@example.org
     """
-    from stancepack.annotate.client import connect, resolve_connection
-    from stancepack.export.curate import curate_project
+    from stancepack.export.dataset.curate import curate_project
+    from stancepack.ground.labelstudio.client import connect, resolve_connection
     from stancepack.schema.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
