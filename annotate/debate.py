@@ -24,8 +24,8 @@ from stancepack.annotate.articles import (
     validate_articles,
     write_records,
 )
-from stancepack.atomic import atomic_directory
-from stancepack.errors import ArticleError
+from stancepack.ground.atomic import atomic_directory
+from stancepack.ground.errors import ArticleError
 from stancepack.schema.new_debate import new_taxonomy_text
 from stancepack.schema.taxonomy import load_taxonomy
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from stancepack.errors import TaxonomyError
+from stancepack.ground.errors import TaxonomyError
 
 NEW_DEBATE_VOCABULARIES = Path(__file__).with_name("new_debate.yaml")
 DEFAULT_DEBATE_NAME = "debate"

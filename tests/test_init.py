@@ -17,9 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 from stancepack.annotate.debate import DebateFolder
-from stancepack.annotate.gazetteer import load_gazetteer
 from stancepack.cli import cli
-from stancepack.errors import ArticleError
+from stancepack.ground.errors import ArticleError
+from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.new_debate import NEW_DEBATE_VOCABULARIES
 from stancepack.schema.taxonomy import load_taxonomy
 from tests.debate import (

@@ -9,7 +9,7 @@ import click
 from stancepack.annotate.debate import InitReport, init_debate
 from stancepack.commands.articles import column_option, echo_report
 from stancepack.commands.gazetteer import min_count_option
-from stancepack.terminal import printable
+from stancepack.ground.terminal import printable
 
 
 @click.command()
