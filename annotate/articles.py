@@ -222,7 +222,7 @@ def find_article_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[st
     warnings: list[str] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = _articles_in_folder(path, warnings)
+            found = articles_in_folder(path, warnings)
             if not found:
                 raise ArticleError(
                     f"{path}: folder has no {ARTICLE_SUFFIX} articles or saved "
@@ -236,7 +236,7 @@ def find_article_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[st
     return list(dict.fromkeys(files)), warnings
 
 
-def _articles_in_folder(folder: Path, warnings: list[str]) -> list[Path]:
+def articles_in_folder(folder: Path, warnings: list[str]) -> list[Path]:
     """The articles anywhere under ``folder``, sorted; symbolic links to folders and the
     asset folders of saved pages are not followed."""
     found: list[Path] = []

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stancepack.annotate.articles import (
-    ARTICLE_SUFFIX,
-    PAGE_SUFFIXES,
     IngestReport,
+    articles_in_folder,
     ingest,
     validate_articles,
     write_records,
@@ -72,7 +71,7 @@ class DebateFolder:
         """What the debate's articles are read from: the ingested table, and the folder
         itself when articles were put there as .txt files or saved pages."""
         sources = [self.articles_table] if self.articles_table.is_file() else []
-        if self.articles.is_dir() and any(map(is_article_file, self.articles.rglob("*"))):
+        if self.articles.is_dir() and articles_in_folder(self.articles, warnings=[]):
             sources.append(self.articles)
         if not sources:
             raise ArticleError(
@@ -80,10 +79,6 @@ class DebateFolder:
                 "or give them to init with --articles"
             )
         return sources
-
-
-def is_article_file(path: Path) -> bool:
-    return path.suffix.lower() in (ARTICLE_SUFFIX, *PAGE_SUFFIXES) and path.is_file()
 
 
 @dataclass

@@ -226,3 +226,13 @@ def test_up_takes_a_debate_folder_and_nothing_it_gives(debate: DebateFolder, tmp
         f"Error: {plain}: not a debate folder: it has no taxonomy.yaml (make one with "
         "stancepack init)\n",
     )
+
+
+def test_up_refuses_a_missing_debate_folder(tmp_path: Path):
+    missing = tmp_path / "missing"
+    result = run("up", "--debate", missing)
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {missing}: no such debate folder (make one with init)\n",
+    )
+    assert not missing.exists()
