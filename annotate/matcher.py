@@ -5,12 +5,16 @@ with a value (the actor it names, or what a rule needs to know about it). Matchi
 exact: texts and forms are folded by the caller beforehand (see ``gazetteer.fold``), so
 case is kept and offsets in the folded text are offsets in the original text. Characters
 given as ``joiners`` (e.g. "-") also count as part of a word at a form's edges.
+
+A ``LayeredMatcher`` finds the forms of several such tables ("layers") in one pass over
+a lower-cased text (``lower``): the forms of a layer given in lower case, and those of a
+``cased`` layer with their case (found in lower case, kept where the text has that case).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Generic, NamedTuple, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import ahocorasick
 
@@ -60,6 +64,93 @@ class FormMatcher(Generic[Value]):
                 if after.isalnum() or after == "_" or after in joiners:
                     continue
             append(occurrence(Occurrence, (start, end, value)))
+        return found
+
+
+def lower(text: str) -> str:
+    """``text`` lower-cased, one character for one (offsets keep their meaning), each
+    character on its own: a character whose lower case is longer stays as it is, and a
+    final sigma is lower-cased as any other sigma (so a text's lower case is the lower case
+    of its parts)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered.replace("ς", "σ") if "ς" in lowered else lowered
+
+
+class Layer(NamedTuple):
+    """One table of a ``LayeredMatcher``: forms and their values, the characters that
+    count as part of a word at a form's edges, and whether the forms keep their case."""
+
+    forms: Mapping[str, Any]
+    joiners: str = ""
+    cased: bool = False
+
+
+# Each byte of Latin-1 as ``word_outline`` gives it: a word character (``str.isalnum`` or
+# "_") as it is, anything else as a space.
+_OUTLINE = bytes(b if chr(b).isalnum() or b == ord("_") else ord(" ") for b in range(256))
+
+
+def word_outline(text: str) -> str:
+    """``text`` between two spaces, with a space for every character that is not a word
+    character (and every character beyond Latin-1, whatever it is): one character for one,
+    so that a whole word of a text is a whole word of its outline, found with the spaces
+    around it."""
+    padded = f" {text} ".encode("latin-1", "replace")
+    return padded.translate(_OUTLINE).decode("latin-1")
+
+
+# What the automaton holds for one outline of forms (``word_outline``): for each form with
+# that outline, its layer, the layer's joiners, whether it keeps its case, the form and
+# its value.
+_Entry = tuple[int, str, bool, str, Any]
+
+
+class LayeredMatcher:
+    """Whole-word occurrences of the forms of each layer, found in one pass.
+
+    The automaton holds the outlines of the forms (``word_outline``) and runs over the
+    outline of the lower-cased text: a match there begins and ends with the spaces around a
+    whole word, so matches inside words are never made, and every match is then checked on
+    the text itself."""
+
+    def __init__(self, layers: Sequence[Layer]):
+        self._layers = len(layers)
+        entries: dict[str, list[_Entry]] = {}
+        for index, layer in enumerate(layers):
+            for form, value in layer.forms.items():
+                if form:
+                    key = word_outline(lower(form) if layer.cased else form)
+                    entry = (index, layer.joiners, layer.cased, form, value)
+                    entries.setdefault(key, []).append(entry)
+        self._automaton = ahocorasick.Automaton()
+        for key, found in entries.items():
+            self._automaton.add_word(key, (len(key) - 1, tuple(found)))
+        if entries:
+            self._automaton.make_automaton()
+
+    def occurrences(self, text: str, lowered: str) -> list[list[Occurrence[Any]]]:
+        """For each layer, the occurrences of its forms as whole words in ``text`` (its
+        lower case ``lowered``, see ``lower``), overlapping ones included, in order of
+        their ends."""
+        found: list[list[Occurrence[Any]]] = [[] for _ in range(self._layers)]
+        if not len(self._automaton):
+            return found
+        size, occurrence = len(lowered), tuple.__new__
+        for last, (length, entries) in self._automaton.iter(word_outline(lowered)):
+            # the outline is the text after one space: ``last`` is the space after the end
+            end = last - 1
+            start = last - length
+            before = lowered[start - 1] if start else " "
+            after = lowered[end] if end < size else " "
+            if before.isalnum() or before == "_" or after.isalnum() or after == "_":
+                continue  # a word character beyond Latin-1, an edge in the outline only
+            for layer, joiners, cased, form, value in entries:
+                if joiners and (before in joiners or after in joiners):
+                    continue
+                if (text if cased else lowered).startswith(form, start):
+                    found[layer].append(occurrence(Occurrence, (start, end, value)))
         return found
 
 

@@ -32,18 +32,23 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from stancepack.annotate.matcher import FormMatcher, Occurrence
+from stancepack.annotate.matcher import Occurrence
+from stancepack.annotate.reading import (
+    END,
+    FIRST,
+    Reading,
+    SentenceCues,
+    reading_matcher,
+    sentence_cues,
+    within,
+    words_matcher,
+)
 from stancepack.annotate.rules import (
-    CASE_EXCEPTIONS,
-    CUE_LISTS,
-    LoweredWord,
     RoleKeyword,
     Rules,
-    lower,
     packaged_lists,
     rules_for,
 )
@@ -96,65 +101,12 @@ ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
 Payload = TypeVar("Payload")
 
 
-# A line break, or . ! ? (and closing quotes or brackets) before a capital or a digit;
-# written to begin with one of ``SENTENCE_END_CHARACTERS``, where it is tried.
-FULL_STOPS = ".!?"
-SENTENCE_END_CHARACTERS = f"{FULL_STOPS}\n"
-SENTENCE_END = re.compile(
-    rf"[{SENTENCE_END_CHARACTERS}](?:(?<=\n)|(?<=[{FULL_STOPS}])[\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9]))"
-)
-ABBREVIATION = re.compile(
-    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|St|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)$"
-)
-ABBREVIATION_LENGTH = len("Sept.")  # the longest abbreviation, its full stop included
-
-
-def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
-    """The matches of ``SENTENCE_END`` in ``text``, in order (as ``finditer``): the pattern
-    tried where one of the characters it begins with is (found by ``str.find``, much faster
-    than the regex engine's scan); a match holds no other such character, so none
-    overlap."""
-    positions = []
-    for character in SENTENCE_END_CHARACTERS:
-        position = text.find(character)
-        while position != -1:
-            positions.append(position)
-            position = text.find(character, position + 1)
-    for position in sorted(positions):
-        match = SENTENCE_END.match(text, position)
-        if match is not None:
-            yield match
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence: split at line breaks and at . ! ? before a capital,
-    except after initials and common abbreviations ("U.S.", "Feb.")."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _sentence_ends(text):
-        window = max(start, match.start() - ABBREVIATION_LENGTH)
-        if match.group() != "\n" and ABBREVIATION.search(text, window, match.start() + 1):
-            continue
-        spans.append((start, match.end()))
-        start = match.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for start, end in spans:  # without the white space around each
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            trimmed.append((start, end))
-    return trimmed
-
-
 # --- candidate spans ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Span:
-    """A proposed actor mention. ``actor`` is set when the gazetteer names it."""
+class Span(NamedTuple):
+    """A proposed actor mention. ``actor`` is set when the gazetteer names it. (A named
+    tuple: a text gives dozens of candidates, made much faster than frozen dataclasses.)"""
 
     start: int
     end: int
@@ -162,7 +114,7 @@ class Span:
     name: str
     rule: str
     actor: Actor | None = None
-    roles: tuple[str, ...] = field(default=())
+    roles: tuple[str, ...] = ()
 
     @property
     def region_id(self) -> str:
@@ -199,61 +151,6 @@ def choose_spans(candidates: Iterable[Span]) -> list[Span]:
     return chosen
 
 
-@dataclass(frozen=True)
-class LoweredHits:
-    """Where the words of the lower-cased lists occur in one text: role keywords (in
-    text order, the longest first at one start), group heads, unnamed sources (with
-    whether plural) and position verbs."""
-
-    keywords: list[Occurrence[RoleKeyword]]
-    group_heads: list[tuple[int, int]]
-    sources: list[Occurrence[bool]]
-    positions: list[Occurrence[LoweredWord]]
-
-    @classmethod
-    def of(cls, lowered: str, rules: Rules) -> LoweredHits:
-        """Every such word of a folded, lower-cased text, in one pass."""
-        keywords: list[Occurrence[RoleKeyword]] = []
-        heads: list[tuple[int, int]] = []
-        sources: list[Occurrence[bool]] = []
-        positions: list[Occurrence[LoweredWord]] = []
-        for occurrence in sorted(rules.lowered_words.occurrences(lowered)):
-            start, end, word = occurrence
-            if word.keyword is not None:
-                keywords.append(Occurrence(start, end, word.keyword))
-            if word.group_head:
-                heads.append((start, end))
-            if word.source_plural is not None:
-                sources.append(Occurrence(start, end, word.source_plural))
-            if word.position:
-                positions.append(occurrence)
-        keywords.sort(key=lambda keyword: (keyword.start, -keyword.end))
-        return cls(keywords, heads, sources, positions)
-
-
-class Reading:
-    """One text as the rules read it: folded, lower-cased, the words of the lower-cased
-    lists, and its sentences (found when first asked for)."""
-
-    def __init__(self, text: str, rules: Rules):
-        self.text = text
-        self.folded = fold(text)
-        self.lowered = lower(self.folded)
-        self.words = LoweredHits.of(self.lowered, rules)
-        self.plain_case = not any(character in self.folded for character in CASE_EXCEPTIONS)
-        self._sentences: list[tuple[int, int]] | None = None
-
-    @classmethod
-    def of(cls, text: str, rules: Rules) -> Reading:
-        return cls(text, rules)
-
-    @property
-    def sentences(self) -> list[tuple[int, int]]:
-        if self._sentences is None:
-            self._sentences = sentence_spans(self.text)
-        return self._sentences
-
-
 class Preannotator:
     """Rule-based actor and role proposals for one gazetteer and taxonomy.
 
@@ -284,7 +181,7 @@ class Preannotator:
         self._groups_on = strict and GROUP_RULE_TYPE in taxonomy.actor_type_values
         _check_against_taxonomy(gazetteer, taxonomy)
         self.rules = rules_for(taxonomy)
-        self._matcher = forms_and_titles_matcher(gazetteer, self.rules)
+        self._matcher = reading_matcher(self.rules, form_uses(gazetteer))
         people = [a for a in gazetteer.actors if a.type == PERSON_RULE_TYPE]
         self._people = {fold(form): a for a in people for form in a.surface_forms}
 
@@ -298,13 +195,13 @@ class Preannotator:
 
     def spans(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` with their suggested roles, in text order."""
-        reading = Reading.of(text, self.rules)
+        reading = Reading(text, self._matcher)
         mentions = self._mentions(reading)
         return attach_roles(text, mentions, self.taxonomy, self.rules, reading)
 
     def mentions(self, text: str) -> list[Span]:
         """The proposed mentions of ``text`` without roles, in text order."""
-        return self._mentions(Reading.of(text, self.rules))
+        return self._mentions(Reading(text, self._matcher))
 
     def _mentions(self, reading: Reading) -> list[Span]:
         text = reading.text
@@ -330,17 +227,9 @@ class Preannotator:
             index = bisect.bisect_right(starts, span.start) - 1
             in_reported = index >= 0 and reported[index]
             inside = in_reported and span.end <= sentences[index][1]
-            if inside or self._is_speaker(reading.folded, span):
+            if inside or _is_speaker(reading, span):
                 kept.append(span)
         return kept
-
-    def _is_speaker(self, folded: str, span: Span) -> bool:
-        """A titled person ("French President Emmanuel Macron", by the title rule or a
-        gazetteer form with a title) or an unnamed official."""
-        if span.rule in SPEAKER_RULES:
-            return True
-        titled = span.type == PERSON_RULE_TYPE and span.rule == "gazetteer"
-        return titled and bool(self.rules.title_heads.occurrences(folded[span.start : span.end]))
 
     def predict(self, text: str) -> list[dict[str, Any]]:
         """Label Studio result items: a span, its canonical name and its proposed roles."""
@@ -362,7 +251,7 @@ class Preannotator:
         """Every rule's spans, overlapping: one pass finds every gazetteer form, and the
         rules look around each occurrence."""
         text, folded, words = reading.text, reading.folded, reading.words
-        found, title_heads = self._forms_and_titles(folded)
+        found, title_heads = reading.forms, reading.title_heads
         return [
             *self._gazetteer_spans(reading, found),
             *self._titled_people(text, folded, title_heads),
@@ -371,20 +260,6 @@ class Preannotator:
             *(self._groups(words.group_heads, folded) if self._groups_on else ()),
             *(self._unnamed_sources(words.sources, folded) if self.strict else ()),
         ]
-
-    def _forms_and_titles(
-        self, folded: str
-    ) -> tuple[list[Occurrence[FormUse]], list[tuple[int, int]]]:
-        """The occurrences of the gazetteer's forms, and (start, end) of the title heads,
-        in ``folded``, found in one pass."""
-        found: list[Occurrence[FormUse]] = []
-        title_heads = []
-        for start, end, (use, title_head) in self._matcher.occurrences(folded):
-            if use is not None:
-                found.append(Occurrence(start, end, use))
-            if title_head:
-                title_heads.append((start, end))
-        return found, title_heads
 
     def _gazetteer_spans(
         self, reading: Reading, found: list[Occurrence[FormUse]]
@@ -525,18 +400,6 @@ def form_uses(gazetteer: Gazetteer) -> dict[str, FormUse]:
     }
 
 
-def forms_and_titles_matcher(
-    gazetteer: Gazetteer, rules: Rules
-) -> FormMatcher[tuple[FormUse | None, bool]]:
-    """A matcher of every folded form of the gazetteer (``form_uses``) and every title
-    head of ``rules``, with what the form stands for (None for a title head only) and
-    whether it is a title head."""
-    uses = form_uses(gazetteer)
-    title_heads = {fold(word) for word in rules.lists["title_heads"]}
-    forms = sorted(uses.keys() | title_heads)
-    return FormMatcher({form: (uses.get(form), form in title_heads) for form in forms})
-
-
 class Candidate(NamedTuple, Generic[Payload]):
     """A rule's match that begins with a gazetteer form: where it starts, the form's
     length, where the match ends, and what the rule keeps of it."""
@@ -584,6 +447,16 @@ def _unnamed(
         if article is not None and after is not None:
             candidates.append(Candidate(article.start(), end - start, after.end(), None))
     return ((start, end) for start, end, _ in leftmost_longest(candidates))
+
+
+def _is_speaker(reading: Reading, span: Span) -> bool:
+    """A titled person ("French President Emmanuel Macron", by the title rule or a
+    gazetteer form with a title) or an unnamed official."""
+    if span.rule in SPEAKER_RULES:
+        return True
+    if span.type != PERSON_RULE_TYPE or span.rule != "gazetteer":
+        return False
+    return any(span.start <= start and end <= span.end for start, end in reading.title_heads)
 
 
 def line_bounds(text: str) -> set[tuple[int, int]]:
@@ -760,41 +633,6 @@ def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
 COORDINATION = re.compile(r"\s*(?:,|,? and)\s*")
 
 
-@dataclass(frozen=True)
-class SentenceCues:
-    """The words of one sentence that qualify its role keywords (offsets in the text):
-    whether it holds a weak-keyword cue, and each negation cue and negation reset."""
-
-    cued: bool
-    negations: list[Occurrence[str]]
-    resets: list[Occurrence[str]]
-
-
-# The start and the end of a span or an occurrence, and the first item of a pair.
-START, END, FIRST = attrgetter("start"), attrgetter("end"), itemgetter(0)
-
-
-def _within(places: Sequence[Any], start: int, end: int) -> list[Any]:
-    """The items of ``places`` (with a start and an end, in text order) that lie inside
-    ``start:end``."""
-    first = bisect.bisect_left(places, start, key=START)
-    last = bisect.bisect_left(places, end, key=START)
-    return [place for place in places[first:last] if place.end <= end]
-
-
-def sentence_cues(lowered: str, start: int, end: int, rules: Rules) -> SentenceCues:
-    """The cues of the sentence ``start:end`` of a folded, lower-cased text (one pass)."""
-    places: dict[str, list[Occurrence[str]]] = {key: [] for key in CUE_LISTS}
-    for cue_start, cue_end, kinds in rules.cues.occurrences(lowered[start:end]):
-        for kind in kinds:
-            places[kind].append(Occurrence(start + cue_start, start + cue_end, kind))
-    return SentenceCues(
-        bool(places["weak_keyword_cues"]),
-        sorted(places["negation_cues"]),
-        sorted(places["negation_resets"]),
-    )
-
-
 def sentence_roles(
     keywords: list[Occurrence[RoleKeyword]], cues: SentenceCues, start: int
 ) -> list[tuple[int, str]]:
@@ -812,8 +650,8 @@ def sentence_roles(
 
 def role_mentions(sentence: str, rules: Rules) -> list[tuple[int, str]]:
     """(offset, role) of each role keyword that counts in ``sentence`` (one sentence)."""
-    reading = Reading.of(sentence, rules)
-    cues = sentence_cues(reading.lowered, 0, len(sentence), rules)
+    reading = Reading(sentence, words_matcher(rules))
+    cues = sentence_cues(reading, 0, len(sentence))
     return sentence_roles(reading.words.keywords, cues, 0)
 
 
@@ -840,10 +678,10 @@ def _negated(cues: SentenceCues, sentence_start: int, position: int) -> bool:
     the last such cue."""
     if not cues.negations:
         return False
-    negations = [cue.end for cue in _within(cues.negations, sentence_start, position)]
+    negations = [cue.end for cue in within(cues.negations, sentence_start, position)]
     if not negations:
         return False
-    resets = [cue.start for cue in _within(cues.resets, sentence_start, position)]
+    resets = [cue.start for cue in within(cues.resets, sentence_start, position)]
     return not resets or max(resets) < max(negations)
 
 
@@ -867,20 +705,19 @@ def attach_roles(
 
     ``spans`` do not overlap and are in text order.
     """
-    reading = reading or Reading.of(text, rules)
+    reading = reading or Reading(text, words_matcher(rules))
     keywords = reading.words.keywords
     if not keywords:
         return [_with_roles(s, set(), ()) for s in spans]
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
     people = [s for s in spans if s.type == PERSON_RULE_TYPE and not _inside(s, quoted)]
-    lowered = reading.lowered
     for start, end, inside_keywords in keyword_sentences(reading.sentences, keywords):
-        inside = _within(spans, start, end)
+        inside = within(spans, start, end)
         candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
         if not candidates and not rules.opening_pronoun.match(text, start, end):
             continue  # nobody in or before the sentence to give its roles to
-        cues = sentence_cues(lowered, start, end, rules)
+        cues = sentence_cues(reading, start, end)
         before = bisect.bisect_right(people, start, key=END)
         antecedent = people[before - 1 : before] if before else []
         sentence = text[start:end]

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from stancepack.annotate.matcher import FormMatcher
+from stancepack.annotate.matcher import lower
 from stancepack.ground.errors import StancepackError
 from stancepack.ground.yamlfile import read_yaml
 from stancepack.schema.gazetteer import fold
@@ -43,14 +43,6 @@ class RoleKeyword:
 
     role: str
     strong: bool
-
-
-def lower(text: str) -> str:
-    """``text`` lower-cased, one character for one (offsets keep their meaning)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 @cache
@@ -202,7 +194,9 @@ class Rules:
         self.keywords = role_keywords(taxonomy)
         lists = self.lists
         folded = {key: [fold(word) for word in words] for key, words in lists.items()}
-        self.title_heads = FormMatcher(dict.fromkeys(fold(w) for w in lists["title_heads"]))
+        # the forms the rules find in a text (``annotate.reading``): title heads (with
+        # their case), the words of the lower-cased lists, cue words
+        self.title_head_forms = dict.fromkeys(fold(word) for word in lists["title_heads"])
         self.office_after = re.compile(rf"'s (?i:{alternation(folded['office_titles'])})(?!\w)")
         self.unnamed_after = re.compile(rf" (?:{alternation(folded['unnamed_officials'])})(?!\w)")
         self.government_after = re.compile(rf" (?:{alternation(folded['government_words'])})(?!\w)")
@@ -228,9 +222,8 @@ class Rules:
             rf"[\"'“‘]?(?P<pronoun>{alternation(lists['pronouns'])})(?!\w)"
         )
         self.personal_pronouns = frozenset(lists["personal_pronouns"])
-        words = lowered_words(self.keywords, lists, folded)
-        self.lowered_words = FormMatcher(words, joiners=KEYWORD_JOINERS)
-        self.cues = FormMatcher(cue_words(lists))
+        self.word_forms = lowered_words(self.keywords, lists, folded)
+        self.cue_forms = cue_words(lists)
 
     def tables(self) -> dict[str, Any]:
         """The lists and keywords as plain data (hashed into the model version)."""

@@ -39,8 +39,8 @@ from stancepack.annotate.preannotate import (
     Preannotator,
     Span,
     leftmost_longest,
-    sentence_spans,
 )
+from stancepack.annotate.reading import sentence_spans
 from stancepack.schema.base_gazetteer import load_base_gazetteer, unambiguous
 from stancepack.schema.gazetteer import Gazetteer, GazetteerError, fold
 from stancepack.schema.taxonomy import load_taxonomy

@@ -47,12 +47,12 @@ from stancepack.annotate.preannotate import (
     PERSON_RULE_TYPE,
     PLACE_TYPES,
     Preannotator,
-    Reading,
     Span,
     _is_modifier,
     _is_place,
     form_uses,
 )
+from stancepack.annotate.reading import Reading
 from stancepack.annotate.rules import alternation as _alternation
 from stancepack.schema.base_gazetteer import load_base_gazetteer
 from stancepack.schema.gazetteer import Actor, Gazetteer, fold, load_gazetteer
@@ -128,13 +128,14 @@ class PerFormPreannotator(Preannotator):
             rf"(?<!\w)(?P<country>{_alternation(country_forms)}) "
             rf"(?:{_alternation(lists['government_words'])})(?!\w)"
         )
+        self._title_heads = FormMatcher(self.rules.title_head_forms)
         self._country_of_form = {
             fold(f): a for a in countries for f in (*a.surface_forms, *a.demonyms)
         }
 
     def _candidates(self, reading: Reading) -> list[Span]:
         text, folded = reading.text, reading.folded
-        title_heads = [(start, end) for start, end, _ in self.rules.title_heads.occurrences(folded)]
+        title_heads = [(start, end) for start, end, _ in self._title_heads.occurrences(folded)]
         return [
             *self._per_form_gazetteer_spans(folded),
             *self._titled_people(text, folded, title_heads),

@@ -26,8 +26,8 @@ from stancepack.annotate.preannotate import (
     Span,
     leftmost_longest,
     role_mentions,
-    sentence_spans,
 )
+from stancepack.annotate.reading import sentence_spans
 from stancepack.annotate.rules import Rules
 from stancepack.ground.errors import StancepackError, TaxonomyError
 from stancepack.schema.fields import ACTOR, ACTOR_NAME, ROLES, STANCE, TEXT
