@@ -1,7 +1,8 @@
 """The codebook: annotator guidelines rendered from the taxonomy, as Markdown and as HTML.
 
 The Markdown goes into the dataset card; the HTML becomes the Label Studio labeling
-instructions. Both come from the same taxonomy, so they never disagree with the labels.
+instructions. Both come from the same taxonomy, so they never disagree with the labels. Each
+vocabulary's section opens with the taxonomy's introduction to it, else a generic one.
 """
 
 from __future__ import annotations
@@ -10,12 +11,26 @@ import xml.etree.ElementTree as ET
 
 from stancepack.schema.taxonomy import Category, Taxonomy
 
+# Each vocabulary's section: its title and the introduction of a taxonomy that declares none.
 SECTIONS = (
     ("actor_types", "Actor types", "What kind of actor a marked span names."),
     ("stances", "Stances", "The actor's position on the proposition, judged from the article."),
-    ("roles", "Proposed roles", "Tasks the actor proposes or accepts for troops in Ukraine."),
+    (
+        "roles",
+        "Proposed roles",
+        "The reasons, tasks or aspects the actor raises in taking its position on the proposition.",
+    ),
     ("relations", "Relations", "Links between two actor mentions in the same article."),
 )
+
+
+def section_introductions(taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
+    """(vocabulary, title, introduction) of each section: the taxonomy's own introduction
+    where it declares one, else the generic one."""
+    return [
+        (vocabulary, title, taxonomy.introductions.get(vocabulary, generic))
+        for vocabulary, title, generic in SECTIONS
+    ]
 
 
 def _markdown_escape_cell(text: str) -> str:
@@ -47,7 +62,7 @@ def render_markdown(taxonomy: Taxonomy, heading_level: int = 2) -> str:
         *[f"{number}. {rule}" for number, rule in enumerate(taxonomy.mention_rules, 1)],
         "",
     ]
-    for vocabulary, title, intro in SECTIONS:
+    for vocabulary, title, intro in section_introductions(taxonomy):
         lines.extend(_markdown_section(f"{top}# {title}", intro, getattr(taxonomy, vocabulary)))
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -81,7 +96,7 @@ def render_html(taxonomy: Taxonomy) -> str:
     rules = ET.SubElement(root, "ol")
     for rule in taxonomy.mention_rules:
         ET.SubElement(rules, "li").text = rule
-    for vocabulary, title, intro in SECTIONS:
+    for vocabulary, title, intro in section_introductions(taxonomy):
         _html_section(root, title, intro, getattr(taxonomy, vocabulary))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", method="html") + "\n"

@@ -20,6 +20,11 @@ An optional top-level ``preannotation`` mapping adds words to the pre-annotator'
 packaged language lists (``PREANNOTATION_LISTS``: title heads, unnamed officials,
 government words, negation cues, ...), e.g. ``preannotation: {title_heads: [Rapporteur]}``,
 and lists the debate's ``weak_keyword_cues``.
+
+An optional top-level ``introductions`` mapping gives the codebook's introduction to a
+vocabulary's section, by vocabulary name, e.g. ``introductions: {roles: Tasks the actor
+proposes.}``; a section not listed gets the codebook's generic introduction. A taxonomy
+that declares no introductions has the version it had before introductions existed.
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ class Taxonomy:
     roles: tuple[Category, ...]
     relations: tuple[Category, ...]
     preannotation: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    introductions: dict[str, str] = field(default_factory=dict, hash=False)
     source: str = ""
 
     def values(self, vocabulary: str) -> list[str]:
@@ -144,9 +150,12 @@ class Taxonomy:
         return self.values("relations")
 
     def content(self) -> dict[str, Any]:
-        """Everything that defines the taxonomy, as plain data (the source path excluded)."""
+        """Everything that defines the taxonomy, as plain data (the source path excluded, and
+        the introductions when it declares none)."""
         data = asdict(self)
         data.pop("source")
+        if not self.introductions:
+            data.pop("introductions")
         return data
 
     @property
@@ -169,7 +178,8 @@ def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
     """Rebuild a Taxonomy from ``Taxonomy.content()`` (as a dataset's facts store it).
 
     Content recorded before stances had a polarity gives every stance ``none``; before
-    roles had keywords, every role has none."""
+    roles had keywords, every role has none; without introductions, the taxonomy declares
+    none."""
     vocabularies: dict[str, Any] = {
         name: tuple(
             Category(item["value"], item["definition"], tuple(item["examples"]))
@@ -203,6 +213,7 @@ def taxonomy_from_content(content: dict[str, Any]) -> Taxonomy:
         preannotation={
             key: tuple(words) for key, words in content.get("preannotation", {}).items()
         },
+        introductions=dict(content.get("introductions", {})),
         **vocabularies,
     )
 
@@ -232,6 +243,7 @@ def _load(path: Path) -> Taxonomy:
         proposition=_text(raw, "proposition", where),
         mention_rules=tuple(_text_list(raw, "mention_rules", where)),
         preannotation=_preannotation(raw.get("preannotation"), where),
+        introductions=_introductions(raw.get("introductions"), where),
         source=where,
         **vocabularies,
     )
@@ -372,6 +384,27 @@ def _preannotation(value: Any, where: str) -> dict[str, tuple[str, ...]]:
         key: _words(value[key], f"{where}: preannotation: {key}")
         for key in PREANNOTATION_LISTS
         if key in value
+    }
+
+
+def _introductions(value: Any, where: str) -> dict[str, str]:
+    """The codebook introductions a taxonomy declares, by vocabulary, in vocabulary order."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TaxonomyError(
+            f"{where}: introductions: must be a mapping of vocabulary names to text"
+        )
+    unknown = sorted(str(key) for key in value if key not in VOCABULARIES)
+    if unknown:
+        raise TaxonomyError(
+            f"{where}: introductions: unknown vocabulary {unknown[0]!r} "
+            f"(known: {', '.join(VOCABULARIES)})"
+        )
+    return {
+        vocabulary: _text(value, vocabulary, f"{where}: introductions")
+        for vocabulary in VOCABULARIES
+        if vocabulary in value
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from stancepack.annotate.debate import DebateFolder
 from stancepack.cli import cli
 from stancepack.ground.errors import ArticleError
+from stancepack.schema.codebook import SECTIONS
 from stancepack.schema.gazetteer import load_gazetteer
 from stancepack.schema.new_debate import NEW_DEBATE_VOCABULARIES
 from stancepack.schema.taxonomy import load_taxonomy
@@ -31,6 +33,8 @@ from tests.debate import (
     article_titles,
     write_roles,
 )
+
+GENERIC_ROLES_INTRODUCTION = {vocabulary: intro for vocabulary, _, intro in SECTIONS}["roles"]
 
 
 def run(*args: object):
@@ -65,6 +69,32 @@ def test_init_writes_a_valid_taxonomy_of_the_proposition(debate: DebateFolder):
         assert [category.value for category in getattr(taxonomy, vocabulary)] == expected
     assert taxonomy.role_values == ["other"]
     assert "# - value: climate" in debate.taxonomy.read_text("utf-8")  # the form of a role
+
+
+def test_init_s_taxonomy_passes_schema_show_with_the_generic_introductions(
+    debate: DebateFolder,
+):
+    shown = run("schema", "show", "--taxonomy", debate.taxonomy)
+    assert shown.exit_code == 0, shown.output
+    assert load_taxonomy(debate.taxonomy).introductions == {}
+    codebook = run("schema", "codebook", "--taxonomy", debate.taxonomy)
+    assert codebook.exit_code == 0, codebook.output
+    assert f"\n{GENERIC_ROLES_INTRODUCTION}\n" in codebook.stdout
+    assert "Ukraine" not in codebook.stdout
+
+
+def test_the_introductions_form_uncommented_opens_the_codebook_s_section(
+    debate: DebateFolder,
+):
+    text = debate.taxonomy.read_text("utf-8")
+    form = re.search(r"^# introductions:\n(?:#   .*\n)+", text, re.MULTILINE)
+    assert form is not None
+    uncommented = "".join(line.removeprefix("# ") for line in form[0].splitlines(keepends=True))
+    debate.taxonomy.write_text(text.replace(form[0], uncommented), "utf-8")
+    introduction = load_taxonomy(debate.taxonomy).introductions["roles"]
+    codebook = run("schema", "codebook", "--taxonomy", debate.taxonomy)
+    assert codebook.exit_code == 0, codebook.output
+    assert f"\n### Proposed roles\n\n{introduction}\n" in codebook.stdout
 
 
 def test_init_ingests_the_articles_given(debate: DebateFolder):

@@ -139,6 +139,23 @@ def _broken(tmp_path, mutate):
             "preannotation: title_heads[0]: must be a non-empty string",
         ),
         (lambda d: d.update(proposition=""), "proposition: must be a non-empty string"),
+        (
+            lambda d: d.update(introductions=["roles"]),
+            "introductions: must be a mapping of vocabulary names to text",
+        ),
+        (
+            lambda d: d.update(introductions={"role": "Tasks."}),
+            "introductions: unknown vocabulary 'role' (known: actor_types, stances, roles, "
+            "relations)",
+        ),
+        (
+            lambda d: d.update(introductions={"roles": ["Tasks."]}),
+            "introductions: roles: must be a non-empty string",
+        ),
+        (
+            lambda d: d.update(introductions={"stances": " "}),
+            "introductions: stances: must be a non-empty string",
+        ),
     ],
 )
 def test_invalid_taxonomy_names_file_entry_and_problem(tmp_path, mutate, message):
@@ -160,6 +177,21 @@ def test_roles_carry_their_keywords_and_the_taxonomy_its_rule_words(tmp_path):
     assert changed.preannotation["title_heads"] == ("Rapporteur",)
     assert changed.version != taxonomy.version
     assert taxonomy_from_content(changed.content()) == replace(changed, source="")
+
+
+def test_introductions_are_content_only_when_declared(tmp_path):
+    taxonomy = load_taxonomy()
+    assert taxonomy.content()["introductions"] == {"roles": taxonomy.introductions["roles"]}
+    assert taxonomy_from_content(taxonomy.content()) == replace(taxonomy, source="")
+    data = default_taxonomy_data()
+    data["introductions"]["roles"] += " Also tasks at sea."
+    changed = load_taxonomy(write_taxonomy(tmp_path / "changed.yaml", data))
+    assert changed.version != taxonomy.version
+    del data["introductions"]
+    undeclared = load_taxonomy(write_taxonomy(tmp_path / "undeclared.yaml", data))
+    assert "introductions" not in undeclared.content()
+    assert undeclared.version not in {taxonomy.version, changed.version}
+    assert taxonomy_from_content(undeclared.content()) == replace(undeclared, source="")
 
 
 def test_unreadable_taxonomy_files(tmp_path):

@@ -17,7 +17,7 @@ from stancepack.export.dataset.adjudicate import RULES
 from stancepack.export.dataset.layout import NO_VALUE
 from stancepack.export.dataset.splits import SPLITS, listed_splits
 from stancepack.ground.terminal import CONTROL_CHARACTERS
-from stancepack.schema.codebook import SECTIONS, render_markdown
+from stancepack.schema.codebook import render_markdown, section_introductions
 from stancepack.schema.features import CONFIGS, DEFAULT_CONFIG, config_columns, config_features
 from stancepack.schema.near_duplicates import NEAR_DUPLICATE_JACCARD, SHINGLE_WORDS
 from stancepack.schema.taxonomy import Taxonomy
@@ -540,8 +540,11 @@ def validation_line(validation: dict[str, Any]) -> str:
     return f"passed, {plural(warnings, 'warning')}" + (f" ({detail})" if detail else "")
 
 
-def glossary() -> str:
-    intro = {vocabulary: text[0].lower() + text[1:].rstrip(".") for vocabulary, _, text in SECTIONS}
+def glossary(taxonomy: Taxonomy) -> str:
+    intro = {
+        vocabulary: text[0].lower() + text[1:].rstrip(".")
+        for vocabulary, _, text in section_introductions(taxonomy)
+    }
     terms = [
         ("mention", "a span of an article that names an actor taking part in the debate"),
         ("actor type", intro["actor_types"]),
@@ -585,7 +588,7 @@ def render_card(facts: dict[str, Any], taxonomy: Taxonomy) -> str:
         bias_recommendations="Report results per outlet and per split; check the tie flags "
         "(`mention_tie`, `stance_tie`, `roles_tied`) and the agreement figures before "
         "treating the labels as a gold standard.",
-        glossary=glossary(),
+        glossary=glossary(taxonomy),
         more_information=provenance(facts),
     )
     return str(card.content)
