@@ -87,6 +87,7 @@ class Layer(NamedTuple):
     cased: bool = False
 
 
+LATIN_1_LAST = "\xff"
 # Each byte of Latin-1 as ``word_outline`` gives it: a word character (``str.isalnum`` or
 # "_") as it is, anything else as a space.
 _OUTLINE = bytes(b if chr(b).isalnum() or b == ord("_") else ord(" ") for b in range(256))
@@ -102,9 +103,15 @@ def word_outline(text: str) -> str:
 
 
 # What the automaton holds for one outline of forms (``word_outline``): for each form with
-# that outline, its layer, the layer's joiners, whether it keeps its case, the form and
-# its value.
-_Entry = tuple[int, str, bool, str, Any]
+# that outline, its layer, the layer's joiners, whether it keeps its case, the form to
+# check the text against (None when the outline tells it) and its value.
+_Entry = tuple[int, str, bool, str | None, Any]
+
+
+def _tells_itself(form: str) -> bool:
+    """True when a lower-cased ``form`` is the only text with its outline: every character
+    of it a word character of Latin-1 (see ``word_outline``)."""
+    return word_outline(form) == f" {form} "
 
 
 class LayeredMatcher:
@@ -112,8 +119,10 @@ class LayeredMatcher:
 
     The automaton holds the outlines of the forms (``word_outline``) and runs over the
     outline of the lower-cased text: a match there begins and ends with the spaces around a
-    whole word, so matches inside words are never made, and every match is then checked on
-    the text itself."""
+    whole word, so matches inside words are never made, and a match is then checked on the
+    text itself where the outline does not tell it all (a form with its case, or with
+    characters other than word characters of Latin-1; a word character beyond Latin-1
+    next to it)."""
 
     def __init__(self, layers: Sequence[Layer]):
         self._layers = len(layers)
@@ -122,7 +131,8 @@ class LayeredMatcher:
             for form, value in layer.forms.items():
                 if form:
                     key = word_outline(lower(form) if layer.cased else form)
-                    entry = (index, layer.joiners, layer.cased, form, value)
+                    check = None if not layer.cased and _tells_itself(form) else form
+                    entry = (index, layer.joiners, layer.cased, check, value)
                     entries.setdefault(key, []).append(entry)
         self._automaton = ahocorasick.Automaton()
         for key, found in entries.items():
@@ -144,12 +154,15 @@ class LayeredMatcher:
             start = last - length
             before = lowered[start - 1] if start else " "
             after = lowered[end] if end < size else " "
-            if before.isalnum() or before == "_" or after.isalnum() or after == "_":
-                continue  # a word character beyond Latin-1, an edge in the outline only
-            for layer, joiners, cased, form, value in entries:
+            # beyond Latin-1, the outline has a space for a word character too
+            if (before > LATIN_1_LAST and before.isalnum()) or (
+                after > LATIN_1_LAST and after.isalnum()
+            ):
+                continue
+            for layer, joiners, cased, check, value in entries:
                 if joiners and (before in joiners or after in joiners):
                     continue
-                if (text if cased else lowered).startswith(form, start):
+                if check is None or (text if cased else lowered).startswith(check, start):
                     found[layer].append(occurrence(Occurrence, (start, end, value)))
         return found
 

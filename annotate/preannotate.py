@@ -47,6 +47,7 @@ from stancepack.annotate.reading import (
     words_matcher,
 )
 from stancepack.annotate.rules import (
+    ENDING_TAIL,
     RoleKeyword,
     Rules,
     packaged_lists,
@@ -97,7 +98,8 @@ def rule_tables(rules: Rules) -> dict[str, Any]:
 
 # --- matching helpers --------------------------------------------------------------------
 
-ARTICLE_BEFORE = re.compile(r"(?<!\w)[Aa]n? $")
+# The indefinite article before a name ("a NATO official"), in either case.
+ARTICLE_LETTERS = "aA"
 Payload = TypeVar("Payload")
 
 
@@ -351,10 +353,10 @@ class Preannotator:
         """(end, name, gazetteer actor) of a person's name after a title ending at
         ``position``: two to four capitalised words (particles allowed between them), or
         one word the gazetteer knows as a person."""
-        start = _skip_spaces(folded, position)
-        if start == position:
+        if not folded.startswith(" ", position):
             return None
-        ends = list(_name_words(self.rules, folded, start))
+        start = _skip_spaces(folded, position + 1)
+        ends = _name_words(self.rules, folded, start)
         if not ends or (len(ends) == 1 and folded[start : ends[0]] not in self._people):
             return None
         end = ends[-1]
@@ -442,11 +444,28 @@ def _unnamed(
     for start, end, use in found:
         if not use.body:
             continue
-        article = ARTICLE_BEFORE.search(folded, max(0, start - 4), start)
-        after = rules.unnamed_after.match(folded, end) if article else None
+        article = article_before(folded, start)
+        after = rules.unnamed_after.match(folded, end) if article is not None else None
         if article is not None and after is not None:
-            candidates.append(Candidate(article.start(), end - start, after.end(), None))
+            candidates.append(Candidate(article, end - start, after.end(), None))
     return ((start, end) for start, end, _ in leftmost_longest(candidates))
+
+
+def article_before(folded: str, start: int) -> int | None:
+    r"""Where "a " or "an " (either case, a word of its own) begins when it ends right
+    before ``start``, or before a line break there; None when there is none (as the regex
+    ``(?<!\w)[Aa]n? $`` searched in the four characters before ``start``)."""
+    end = start - 1 if start and folded[start - 1] == "\n" else start
+    if end < 2 or folded[end - 1] != " ":
+        return None
+    if folded[end - 2] in ARTICLE_LETTERS:
+        article = end - 2
+    elif end >= 3 and folded[end - 2] == "n" and folded[end - 3] in ARTICLE_LETTERS:
+        article = end - 3
+    else:
+        return None
+    before = folded[article - 1] if article else " "
+    return None if before.isalnum() or before == "_" else article
 
 
 def _is_speaker(reading: Reading, span: Span) -> bool:
@@ -530,27 +549,28 @@ def _skip_spaces(text: str, position: int) -> int:
 NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:'[^\W\d_]{2,})?")
 
 
-def _name_words(rules: Rules, text: str, start: int) -> Iterator[int]:
+def _name_words(rules: Rules, text: str, start: int) -> list[int]:
     """Ends of the capitalised words of a name beginning at ``start``."""
-    position, count = start, 0
-    while count < MAX_NAME_WORDS:
+    ends: list[int] = []
+    position = start
+    while len(ends) < MAX_NAME_WORDS:
         match = NAME_WORD.match(text, position)
         if match is None:
-            return
-        word = match.group()
-        if word in rules.name_particles and count > 0:
-            following = NAME_WORD.match(text, _skip_spaces(text, match.end()))
+            break
+        word, end = match.group(), match.end()
+        if ends and word in rules.name_particles:
+            position = _skip_spaces(text, end)
+            following = NAME_WORD.match(text, position)
             if following is None or not following.group()[0].isupper():
-                return
-            position = _skip_spaces(text, match.end())
+                break
             continue
         if not word[0].isupper() or word in rules.function_words or word.endswith("'s"):
-            return
-        count += 1
-        yield match.end()
-        if not text.startswith(" ", match.end()):
-            return
-        position = match.end() + 1
+            break
+        ends.append(end)
+        if not text.startswith(" ", end):
+            break
+        position = end + 1
+    return ends
 
 
 # How far before a title's head (or its last modifier) the word before it is looked for.
@@ -599,14 +619,20 @@ def _is_place_in(reading: Reading, rules: Rules, start: int) -> bool:
     )
 
 
-def _may_end_with(reading: Reading, endings: tuple[str, ...] | None, end: int) -> bool:
+def _may_end_with(reading: Reading, endings: dict[str, tuple[str, ...]] | None, end: int) -> bool:
     """False when ``reading.folded[:end]`` cannot end with a match of a ``Rules`` pattern
-    whose match always ends with one of ``endings`` (lower-cased, see
-    ``rules.preposition_endings``) within the last ``PREPOSITION_WINDOW`` characters: a
-    check much cheaper than the pattern's search, for the many names it rules out."""
+    whose match always ends with one of ``endings`` (lower-cased, by their last
+    characters, see ``rules.preposition_endings``) within the last ``PREPOSITION_WINDOW``
+    characters: a check much cheaper than the pattern's search, for the many names it
+    rules out."""
     if endings is None or not reading.plain_case:
         return True
-    return reading.lowered.endswith(endings, max(0, end - PREPOSITION_WINDOW), end)
+    window = max(0, end - PREPOSITION_WINDOW)
+    if end - window < ENDING_TAIL:
+        return False  # shorter than any ending
+    lowered = reading.lowered
+    ending = endings.get(lowered[end - ENDING_TAIL : end])
+    return ending is not None and lowered.endswith(ending, window, end)
 
 
 def _is_place(rules: Rules, folded: str, start: int) -> bool:
@@ -622,6 +648,8 @@ def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
     """A country or organisation joined to a noun: "US-led", "NATO troops"."""
     if folded.startswith("-", end):
         return HYPHENATED.match(folded, end, end + 2) is not None
+    if not folded.startswith(" ", end):
+        return False  # no word follows (``FOLLOWING_WORDS`` begins with a space)
     following = FOLLOWING_WORDS.match(folded, end, end + 40)
     if following is None:
         return False
@@ -659,18 +687,15 @@ def keyword_sentences(
     sentences: list[tuple[int, int]], keywords: list[Occurrence[RoleKeyword]]
 ) -> Iterator[tuple[int, int, list[Occurrence[RoleKeyword]]]]:
     """(start, end, keywords) of each sentence of ``text`` that holds role keywords
-    (``keywords`` in text order)."""
-    first = 0
-    for start, end in sentences:
-        while first < len(keywords) and keywords[first].start < start:
-            first += 1
-        last = first
-        while last < len(keywords) and keywords[last].start < end:
-            last += 1
-        inside = [keyword for keyword in keywords[first:last] if keyword.end <= end]
-        if inside:
-            yield start, end, inside
-        first = last
+    (``keywords`` in text order), in text order."""
+    inside: dict[int, list[Occurrence[RoleKeyword]]] = {}
+    for keyword in keywords:
+        index = bisect.bisect_right(sentences, keyword.start, key=FIRST) - 1
+        if index >= 0 and keyword.end <= sentences[index][1]:
+            inside.setdefault(index, []).append(keyword)
+    for index, found in inside.items():
+        start, end = sentences[index]
+        yield start, end, found
 
 
 def _negated(cues: SentenceCues, sentence_start: int, position: int) -> bool:
@@ -712,9 +737,12 @@ def attach_roles(
     roles: dict[tuple[int, int], set[str]] = {}
     quoted = quoted_ranges(text)
     people = [s for s in spans if s.type == PERSON_RULE_TYPE and not _inside(s, quoted)]
+    folded = reading.folded  # a possessive: "'s" there
     for start, end, inside_keywords in keyword_sentences(reading.sentences, keywords):
         inside = within(spans, start, end)
-        candidates = [s for s in inside if s.type == PERSON_RULE_TYPE or not _possessive(text, s)]
+        candidates = [
+            s for s in inside if s.type == PERSON_RULE_TYPE or not folded.startswith("'s", s.end)
+        ]
         if not candidates and not rules.opening_pronoun.match(text, start, end):
             continue  # nobody in or before the sentence to give its roles to
         cues = sentence_cues(reading, start, end)
@@ -750,10 +778,6 @@ def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:
     """True when ``span`` lies inside one of ``ranges`` (in text order, not overlapping)."""
     index = bisect.bisect_right(ranges, span.start, key=FIRST) - 1
     return index >= 0 and span.end <= ranges[index][1]
-
-
-def _possessive(text: str, span: Span) -> bool:
-    return fold(text[span.end : span.end + 2]) == "'s"
 
 
 def _speakers(

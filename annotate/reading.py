@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,10 +39,16 @@ SENTENCE_END_CHARACTERS = f"{FULL_STOPS}\n"
 SENTENCE_END = re.compile(
     rf"[{SENTENCE_END_CHARACTERS}](?:(?<=\n)|(?<=[{FULL_STOPS}])[\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9]))"
 )
-ABBREVIATION = re.compile(
-    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Gen|St|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)$"
+# Abbreviations whose full stop ends no sentence, besides initials ("U.S.").
+ABBREVIATIONS = (
+    *("Mr", "Mrs", "Ms", "Dr", "Gen", "St"),
+    *("Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"),
 )
-ABBREVIATION_LENGTH = len("Sept.")  # the longest abbreviation, its full stop included
+ABBREVIATION = re.compile(rf"(?:\b[A-Z]\.|\b(?:{'|'.join(ABBREVIATIONS)})\.)$")
+# The longest abbreviation, its full stop included.
+ABBREVIATION_LENGTH = max(len(abbreviation) for abbreviation in ABBREVIATIONS) + 1
+# The characters an abbreviation ends with, before its full stop.
+ABBREVIATION_LAST = frozenset(string.ascii_uppercase).union(a[-1] for a in ABBREVIATIONS)
 
 
 def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
@@ -61,14 +68,22 @@ def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
+def _after_abbreviation(text: str, window: int, stop: int) -> bool:
+    """True when the full stop at ``stop`` ends an abbreviation or an initial that begins
+    after ``window`` (the pattern searched only where its last letter is)."""
+    if text[stop] != "." or text[stop - 1 : stop] not in ABBREVIATION_LAST:
+        return False
+    return ABBREVIATION.search(text, window, stop + 1) is not None
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: split at line breaks and at . ! ? before a capital,
     except after initials and common abbreviations ("U.S.", "Feb.")."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _sentence_ends(text):
-        window = max(start, match.start() - ABBREVIATION_LENGTH)
-        if match.group() != "\n" and ABBREVIATION.search(text, window, match.start() + 1):
+        stop = match.start()
+        if _after_abbreviation(text, max(start, stop - ABBREVIATION_LENGTH), stop):
             continue
         spans.append((start, match.end()))
         start = match.end()

@@ -137,16 +137,29 @@ def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.P
 CASE_EXCEPTIONS = "İıſ"
 
 
-def preposition_endings(folded: dict[str, list[str]], key: str) -> tuple[str, ...] | None:
+# Endings (``preposition_endings``) by their last characters: as many as the shortest has.
+ENDING_TAIL = 2
+
+
+def preposition_endings(
+    folded: dict[str, list[str]], key: str
+) -> dict[str, tuple[str, ...]] | None:
     """What a lower-cased text ends with where a pattern of ``Rules`` for a word of the
     list ``key`` and an optional determiner (``place_before``, ``object_before``) matches
     at its end: one of those words and a space (and a line break), in lower case, as long
     as the text holds none of ``CASE_EXCEPTIONS``; None when a word is not ASCII (then
-    that does not hold)."""
+    that does not hold). The endings come by their last ``ENDING_TAIL`` characters (a
+    text can end only with those that end as it does)."""
     words = [*folded[key], *folded["determiners"]]
     if not all(word.isascii() for word in words):
         return None
-    return tuple(f"{lower(word)} {end}" for word in words for end in ("", "\n"))
+    by_tail: dict[str, tuple[str, ...]] = {}
+    for word in words:
+        for end in ("", "\n"):
+            ending = f"{lower(word)} {end}"
+            tail = ending[-ENDING_TAIL:]
+            by_tail[tail] = (*by_tail.get(tail, ()), ending)
+    return by_tail
 
 
 def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
