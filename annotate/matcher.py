@@ -147,13 +147,12 @@ class LayeredMatcher:
         found: list[list[Occurrence[Any]]] = [[] for _ in range(self._layers)]
         if not len(self._automaton):
             return found
-        size, occurrence = len(lowered), tuple.__new__
+        padded = f" {lowered} "  # as the outline: ``padded[i + 1]`` is ``lowered[i]``
+        occurrence = tuple.__new__
         for last, (length, entries) in self._automaton.iter(word_outline(lowered)):
-            # the outline is the text after one space: ``last`` is the space after the end
-            end = last - 1
-            start = last - length
-            before = lowered[start - 1] if start else " "
-            after = lowered[end] if end < size else " "
+            # ``last`` is the outline's space after the match: ``lowered[last - 1]``
+            start, end = last - length, last - 1
+            before, after = padded[start], padded[last]
             # beyond Latin-1, the outline has a space for a word character too
             if (before > LATIN_1_LAST and before.isalnum()) or (
                 after > LATIN_1_LAST and after.isalnum()

@@ -47,7 +47,6 @@ from stancepack.annotate.reading import (
     words_matcher,
 )
 from stancepack.annotate.rules import (
-    ENDING_TAIL,
     RoleKeyword,
     Rules,
     packaged_lists,
@@ -137,11 +136,12 @@ RULE_PRIORITY = {"gazetteer": 0, "title": 1, "government": 2, "unnamed": 3, "gro
 
 
 def choose_spans(candidates: Iterable[Span]) -> list[Span]:
-    """Non-overlapping spans: longest first, then the gazetteer's, then the earliest."""
+    """Non-overlapping spans: longest first, then the gazetteer's, then the earliest (a
+    span that a candidate repeats overlaps it, and is left out)."""
     chosen: list[Span] = []  # in text order
     starts: list[int] = []  # their starts
     ranked = sorted(
-        set(candidates), key=lambda s: (s.start - s.end, RULE_PRIORITY[s.rule], s.start, s.name)
+        candidates, key=lambda s: (s.start - s.end, RULE_PRIORITY[s.rule], s.start, s.name)
     )
     for span in ranked:
         index = bisect.bisect_left(starts, span.start)
@@ -266,30 +266,27 @@ class Preannotator:
     def _gazetteer_spans(
         self, reading: Reading, found: list[Occurrence[FormUse]]
     ) -> Iterator[Span]:
-        rules, folded = self.rules, reading.folded
+        rules, folded, strict = self.rules, reading.folded, self.strict
         for start, end, use in found:
             actor = use.actor
             if actor is None:
                 continue
+            # the checks that drop a name, the cheapest first
+            if strict and folded.startswith("'s", end):
+                continue  # "Macron's comments": an owner
             place = actor.type in PLACE_TYPES
-            if place and _is_place_in(reading, rules, start):
+            if place and _is_place(rules, folded, start):
                 continue
             if actor.type in MODIFIER_TYPES and _is_modifier(rules, folded, end):
                 continue
-            if self.strict and self._is_owner_or_object(reading, start, end, place):
+            if strict and place and self._is_object(folded, start):
                 continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
-    def _is_owner_or_object(self, reading: Reading, start: int, end: int, place: bool) -> bool:
-        """ "Macron's comments" (an owner), "war with Russia" (a country, a ``place``, as
-        an object)."""
-        folded = reading.folded
-        if folded.startswith("'s", end):
-            return True
-        if not place or not _may_end_with(reading, self.rules.object_endings, start):
-            return False
+    def _is_object(self, folded: str, start: int) -> bool:
+        """ "war with Russia": a country as the object of a relation."""
         window = max(0, start - PREPOSITION_WINDOW)
-        return bool(self.rules.object_before.search(folded, window, start))
+        return self.rules.object_before.search(folded, window, start) is not None
 
     def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
         """ "a source", "a senior official", "sources": people without a name."""
@@ -587,7 +584,9 @@ def _title_start(rules: Rules, text: str, head_start: int) -> int:
         word = _word_before(text, max(0, start - WORD_BEFORE_WINDOW), start)
         if word is None:
             break
-        if not word[0].isupper() or word in rules.function_words or not NAME_WORD.fullmatch(word):
+        if not word[0].isupper() or word in rules.function_words:
+            break
+        if not word.isalpha() and not NAME_WORD.fullmatch(word):  # letters alone make one
             break
         start -= len(word) + 1
     if start >= FORMER_LENGTH and text[start - FORMER_LENGTH : start] in FORMER_BEFORE:
@@ -609,30 +608,6 @@ def _word_before(text: str, window: int, end: int) -> str | None:
     if not chunk or chunk[-1].isspace():
         return None
     return chunk.split()[-1]
-
-
-def _is_place_in(reading: Reading, rules: Rules, start: int) -> bool:
-    """``_is_place`` in a text read once: the pattern searched only where its match
-    could end."""
-    return _may_end_with(reading, rules.place_endings, start) and _is_place(
-        rules, reading.folded, start
-    )
-
-
-def _may_end_with(reading: Reading, endings: dict[str, tuple[str, ...]] | None, end: int) -> bool:
-    """False when ``reading.folded[:end]`` cannot end with a match of a ``Rules`` pattern
-    whose match always ends with one of ``endings`` (lower-cased, by their last
-    characters, see ``rules.preposition_endings``) within the last ``PREPOSITION_WINDOW``
-    characters: a check much cheaper than the pattern's search, for the many names it
-    rules out."""
-    if endings is None or not reading.plain_case:
-        return True
-    window = max(0, end - PREPOSITION_WINDOW)
-    if end - window < ENDING_TAIL:
-        return False  # shorter than any ending
-    lowered = reading.lowered
-    ending = endings.get(lowered[end - ENDING_TAIL : end])
-    return ending is not None and lowered.endswith(ending, window, end)
 
 
 def _is_place(rules: Rules, folded: str, start: int) -> bool:

@@ -21,7 +21,6 @@ from typing import Any
 
 from stancepack.annotate.matcher import Layer, LayeredMatcher, Occurrence, lower
 from stancepack.annotate.rules import (
-    CASE_EXCEPTIONS,
     CUE_LISTS,
     KEYWORD_JOINERS,
     LoweredWord,
@@ -172,7 +171,6 @@ class Reading:
         self.title_heads = [(start, end) for start, end, _ in found[TITLE_HEADS]]
         self.words = LoweredHits.of(found[WORDS])
         self.cues: list[Occurrence[tuple[str, ...]]] = sorted(found[CUES])
-        self.plain_case = not any(character in self.folded for character in CASE_EXCEPTIONS)
         self._sentences: list[tuple[int, int]] | None = None
 
     @property

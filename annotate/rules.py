@@ -132,36 +132,6 @@ def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.P
     )
 
 
-# The characters that a case-insensitive regex matches with an ASCII letter although
-# ``lower`` does not give that letter ("ı" and "i", "ſ" and "s").
-CASE_EXCEPTIONS = "İıſ"
-
-
-# Endings (``preposition_endings``) by their last characters: as many as the shortest has.
-ENDING_TAIL = 2
-
-
-def preposition_endings(
-    folded: dict[str, list[str]], key: str
-) -> dict[str, tuple[str, ...]] | None:
-    """What a lower-cased text ends with where a pattern of ``Rules`` for a word of the
-    list ``key`` and an optional determiner (``place_before``, ``object_before``) matches
-    at its end: one of those words and a space (and a line break), in lower case, as long
-    as the text holds none of ``CASE_EXCEPTIONS``; None when a word is not ASCII (then
-    that does not hold). The endings come by their last ``ENDING_TAIL`` characters (a
-    text can end only with those that end as it does)."""
-    words = [*folded[key], *folded["determiners"]]
-    if not all(word.isascii() for word in words):
-        return None
-    by_tail: dict[str, tuple[str, ...]] = {}
-    for word in words:
-        for end in ("", "\n"):
-            ending = f"{lower(word)} {end}"
-            tail = ending[-ENDING_TAIL:]
-            by_tail[tail] = (*by_tail.get(tail, ()), ending)
-    return by_tail
-
-
 def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
     """Each unnamed-source word, lower-cased, and its plural, with whether it is plural."""
     singular = [lower(word) for word in folded["unnamed_sources"]]
@@ -225,8 +195,6 @@ class Rules:
             rf"(?: (?:{alternation(folded['determiners'])}))? $",
             re.IGNORECASE,
         )
-        self.place_endings = preposition_endings(folded, "place_prepositions")
-        self.object_endings = preposition_endings(folded, "object_prepositions")
         self.group_prefix = group_prefix(folded)
         self.group_prefix_spaces = group_prefix_spaces(folded)
         self.source_prefixes = source_prefixes(folded)
