@@ -710,22 +710,22 @@ def attach_roles(
     if not keywords:
         return [_with_roles(s, set(), ()) for s in spans]
     roles: dict[tuple[int, int], set[str]] = {}
-    quoted = quoted_ranges(text)
-    people = [s for s in spans if s.type == PERSON_RULE_TYPE and not _inside(s, quoted)]
+    antecedents = Antecedents(text, spans)
     folded = reading.folded  # a possessive: "'s" there
     for start, end, inside_keywords in keyword_sentences(reading.sentences, keywords):
         inside = within(spans, start, end)
         candidates = [
             s for s in inside if s.type == PERSON_RULE_TYPE or not folded.startswith("'s", s.end)
         ]
-        if not candidates and not rules.opening_pronoun.match(text, start, end):
+        pronoun = rules.opening_pronoun.match(text, start, end)
+        if not candidates and not pronoun:
             continue  # nobody in or before the sentence to give its roles to
         cues = sentence_cues(reading, start, end)
-        before = bisect.bisect_right(people, start, key=END)
-        antecedent = people[before - 1 : before] if before else []
-        sentence = text[start:end]
         for position, role in sentence_roles(inside_keywords, cues, start):
-            for span in _speakers(rules, text, sentence, position, candidates, antecedent):
+            speakers = _speakers(rules, text, position, candidates, pronoun)
+            if speakers is None:  # the pronoun's antecedent
+                speakers = antecedents.before(start)
+            for span in speakers:
                 roles.setdefault((span.start, span.end), set()).add(role)
     order = taxonomy.role_values
     return [
@@ -755,23 +755,42 @@ def _inside(span: Span, ranges: list[tuple[int, int]]) -> bool:
     return index >= 0 and span.end <= ranges[index][1]
 
 
+class Antecedents:
+    """The people of a text's spans mentioned outside quotes (found when first asked for):
+    the last one before a sentence is who a personal pronoun opening it stands for."""
+
+    def __init__(self, text: str, spans: list[Span]):
+        self._text = text
+        self._spans = spans
+        self._people: list[Span] | None = None
+
+    def before(self, start: int) -> list[Span]:
+        """The last such person before ``start``, or none."""
+        if self._people is None:
+            quoted = quoted_ranges(self._text)
+            people = [s for s in self._spans if s.type == PERSON_RULE_TYPE]
+            self._people = [s for s in people if not _inside(s, quoted)]
+        index = bisect.bisect_right(self._people, start, key=END)
+        return self._people[index - 1 : index] if index else []
+
+
 def _speakers(
     rules: Rules,
     text: str,
-    sentence: str,
     position: int,
     candidates: list[Span],
-    antecedent: list[Span],
-) -> list[Span]:
+    pronoun: re.Match[str] | None,
+) -> list[Span] | None:
+    """Who a role keyword at ``position`` is said of, among the ``candidates`` of its
+    sentence (``pronoun``: the pronoun that opens it); None for the antecedent of its
+    personal pronoun."""
     before = [s for s in candidates if s.end <= position]
     people = [s for s in before if s.type == PERSON_RULE_TYPE]
-    after = [s for s in candidates if s.start >= position]
-    pronoun = rules.opening_pronoun.match(sentence)
     if people:
         return _coordinated(text, people[-1], candidates)
     if pronoun:
-        personal = pronoun.group("pronoun") in rules.personal_pronouns
-        return antecedent if personal else []
+        return None if pronoun.group("pronoun") in rules.personal_pronouns else []
+    after = [s for s in candidates if s.start >= position]
     if before or after:
         return _coordinated(text, before[-1] if before else after[0], candidates)
     return []

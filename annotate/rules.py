@@ -168,6 +168,29 @@ def lowered_words(
     return {form: LoweredWord(**fields[form]) for form in sorted(fields)}
 
 
+class WordAfter:
+    """What follows a name in some rules: ``prefix`` and then a whole word of ``words``
+    ("'s prime minister", " official", " government"). ``match`` tries the pattern only
+    where the text goes on with the prefix (and, in the words' case, one of them), which
+    rules out most names much faster than the pattern."""
+
+    def __init__(self, prefix: str, words: list[str], ignore_case: bool = False):
+        listed = alternation(words)
+        self.pattern = re.compile(
+            rf"{re.escape(prefix)}(?:{f'(?i:{listed})' if ignore_case else listed})(?!\w)"
+        )
+        self._prefix = prefix
+        self._words = None if ignore_case else tuple(words)
+
+    def match(self, text: str, end: int) -> re.Match[str] | None:
+        """The pattern's match at ``end`` of ``text``, or None."""
+        if not text.startswith(self._prefix, end):
+            return None
+        if self._words is not None and not text.startswith(self._words, end + len(self._prefix)):
+            return None
+        return self.pattern.match(text, end)
+
+
 class Rules:
     """The language lists merged with a taxonomy's words, the role keywords, and the
     matchers and patterns the pre-annotator builds from them."""
@@ -180,9 +203,9 @@ class Rules:
         # the forms the rules find in a text (``annotate.reading``): title heads (with
         # their case), the words of the lower-cased lists, cue words
         self.title_head_forms = dict.fromkeys(fold(word) for word in lists["title_heads"])
-        self.office_after = re.compile(rf"'s (?i:{alternation(folded['office_titles'])})(?!\w)")
-        self.unnamed_after = re.compile(rf" (?:{alternation(folded['unnamed_officials'])})(?!\w)")
-        self.government_after = re.compile(rf" (?:{alternation(folded['government_words'])})(?!\w)")
+        self.office_after = WordAfter("'s ", folded["office_titles"], ignore_case=True)
+        self.unnamed_after = WordAfter(" ", folded["unnamed_officials"])
+        self.government_after = WordAfter(" ", folded["government_words"])
         self.function_words = frozenset(lists["function_words"])
         self.name_particles = frozenset(lists["name_particles"])
         self.place_before = re.compile(
