@@ -616,7 +616,8 @@ def _is_place(rules: Rules, folded: str, start: int) -> bool:
 
 
 HYPHENATED = re.compile(r"-[^\W\d_]")
-FOLLOWING_WORDS = re.compile(r" (\w+)(?: (\w+))?")
+# How far after a name the noun it modifies may end.
+MODIFIED_WINDOW = 40
 
 
 def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
@@ -624,11 +625,8 @@ def _is_modifier(rules: Rules, folded: str, end: int) -> bool:
     if folded.startswith("-", end):
         return HYPHENATED.match(folded, end, end + 2) is not None
     if not folded.startswith(" ", end):
-        return False  # no word follows (``FOLLOWING_WORDS`` begins with a space)
-    following = FOLLOWING_WORDS.match(folded, end, end + 40)
-    if following is None:
-        return False
-    return not rules.modified_nouns.isdisjoint(following.groups())
+        return False  # no word follows (the pattern begins with a space)
+    return rules.modified_noun_after.match(folded, end, end + MODIFIED_WINDOW) is not None
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -729,7 +727,7 @@ def attach_roles(
                 roles.setdefault((span.start, span.end), set()).add(role)
     order = taxonomy.role_values
     return [
-        _with_roles(s, roles[(s.start, s.end)], order) if (s.start, s.end) in roles else s
+        s if (found := roles.get((s.start, s.end))) is None else _with_roles(s, found, order)
         for s in spans
     ]
 

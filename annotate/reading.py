@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from stancepack.annotate.matcher import Layer, LayeredMatcher, Occurrence, lower
 from stancepack.annotate.rules import (
@@ -195,8 +195,7 @@ def within(places: Sequence[Any], start: int, end: int) -> list[Any]:
 # --- the cues of a sentence --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SentenceCues:
+class SentenceCues(NamedTuple):
     """The words of one sentence that qualify its role keywords (offsets in the text):
     whether it holds a weak-keyword cue, and each negation cue and negation reset."""
 

@@ -132,6 +132,15 @@ def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.P
     )
 
 
+def modified_noun_after(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    """A modified noun as the first or second word after a name, each word after one space
+    ("NATO troops", "NATO ground troops"): the words of ``nouns`` that are single words."""
+    words = [noun for noun in nouns if re.fullmatch(r"\w+", noun)]
+    if not words:
+        return re.compile(r"(?!)")  # nothing
+    return re.compile(rf" (?:\w+ )?(?:{alternation(words)})(?!\w)")
+
+
 def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
     """Each unnamed-source word, lower-cased, and its plural, with whether it is plural."""
     singular = [lower(word) for word in folded["unnamed_sources"]]
@@ -221,7 +230,7 @@ class Rules:
         self.group_prefix = group_prefix(folded)
         self.group_prefix_spaces = group_prefix_spaces(folded)
         self.source_prefixes = source_prefixes(folded)
-        self.modified_nouns = frozenset(lists["modified_nouns"])
+        self.modified_noun_after = modified_noun_after(lists["modified_nouns"])
         self.opening_pronoun = re.compile(
             rf"[\"'“‘]?(?P<pronoun>{alternation(lists['pronouns'])})(?!\w)"
         )
