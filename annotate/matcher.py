@@ -111,7 +111,7 @@ _Entry = tuple[int, str, bool, str | None, Any]
 def _tells_itself(form: str) -> bool:
     """True when a lower-cased ``form`` is the only text with its outline: every character
     of it a word character of Latin-1 (see ``word_outline``)."""
-    return word_outline(form) == f" {form} "
+    return " " not in form and word_outline(form) == f" {form} "
 
 
 class LayeredMatcher:

@@ -67,7 +67,7 @@ def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def _after_abbreviation(text: str, window: int, stop: int) -> bool:
+def after_abbreviation(text: str, window: int, stop: int) -> bool:
     """True when the full stop at ``stop`` ends an abbreviation or an initial that begins
     after ``window`` (the pattern searched only where its last letter is)."""
     if text[stop] != "." or text[stop - 1 : stop] not in ABBREVIATION_LAST:
@@ -82,7 +82,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _sentence_ends(text):
         stop = match.start()
-        if _after_abbreviation(text, max(start, stop - ABBREVIATION_LENGTH), stop):
+        if after_abbreviation(text, max(start, stop - ABBREVIATION_LENGTH), stop):
             continue
         spans.append((start, match.end()))
         start = match.end()
