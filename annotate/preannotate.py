@@ -125,9 +125,6 @@ class Span(NamedTuple):
         return hash((self.start, self.end, self.rule, self.name))
 
 
-# How far before a country's name the preposition that makes it a place or an object
-# ("troops to Ukraine", "war with Russia") may begin.
-PREPOSITION_WINDOW = 20
 # How far before a group head or an unnamed source its quantifier and modifiers may begin.
 PREFIX_WINDOW = 100
 # Rules whose spans introduce a speaker: kept in strict mode whatever their sentence.
@@ -285,7 +282,7 @@ class Preannotator:
 
     def _is_object(self, folded: str, start: int) -> bool:
         """ "war with Russia": a country as the object of a relation."""
-        window = max(0, start - PREPOSITION_WINDOW)
+        window = max(0, start - self.rules.object_reach)
         return self.rules.object_before.search(folded, window, start) is not None
 
     def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
@@ -612,7 +609,7 @@ def _word_before(text: str, window: int, end: int) -> str | None:
 
 def _is_place(rules: Rules, folded: str, start: int) -> bool:
     """A country right after "to", "in", "for" ... ("to the United States" too)."""
-    return rules.place_before.search(folded, max(0, start - PREPOSITION_WINDOW), start) is not None
+    return rules.place_before.search(folded, max(0, start - rules.place_reach), start) is not None
 
 
 HYPHENATED = re.compile(r"-[^\W\d_]")

@@ -141,6 +141,21 @@ def modified_noun_after(nouns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf" (?:\w+ )?(?:{alternation(words)})(?!\w)")
 
 
+# How far before a country's name the preposition that makes it a place or an object
+# ("troops to Ukraine", "war with Russia") may begin.
+PREPOSITION_WINDOW = 20
+
+
+def preposition_reach(folded: dict[str, list[str]], key: str) -> int:
+    """How far before a name ``place_before`` or ``object_before`` (for the list ``key``)
+    is searched: ``PREPOSITION_WINDOW``, or less when no match can be that long (a word of
+    the list, a space, a determiner and a space, and the line break that the pattern's
+    end may come before)."""
+    determiner = max((len(word) + 1 for word in folded["determiners"]), default=0)
+    longest = max((len(word) for word in folded[key]), default=0) + determiner + 2
+    return min(PREPOSITION_WINDOW, longest)
+
+
 def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
     """Each unnamed-source word, lower-cased, and its plural, with whether it is plural."""
     singular = [lower(word) for word in folded["unnamed_sources"]]
@@ -227,6 +242,8 @@ class Rules:
             rf"(?: (?:{alternation(folded['determiners'])}))? $",
             re.IGNORECASE,
         )
+        self.place_reach = preposition_reach(folded, "place_prepositions")
+        self.object_reach = preposition_reach(folded, "object_prepositions")
         self.group_prefix = group_prefix(folded)
         self.group_prefix_spaces = group_prefix_spaces(folded)
         self.source_prefixes = source_prefixes(folded)

@@ -14,7 +14,13 @@ import re
 from stancepack.annotate.matcher import Occurrence
 from stancepack.annotate.preannotate import article_before, keyword_sentences
 from stancepack.annotate.reading import ABBREVIATION, after_abbreviation
-from stancepack.annotate.rules import RoleKeyword, WordAfter, modified_noun_after
+from stancepack.annotate.rules import (
+    PREPOSITION_WINDOW,
+    RoleKeyword,
+    WordAfter,
+    modified_noun_after,
+    preposition_reach,
+)
 
 
 def random_texts(seed: int, pieces: list[str], count: int, longest: int = 10):
@@ -104,3 +110,27 @@ def test_role_keywords_go_to_the_sentences_that_hold_them_whole():
         (31, 40, [keywords[4]]),
     ]
     assert list(keyword_sentences(sentences, [])) == []
+
+
+def test_a_preposition_is_searched_as_far_back_as_its_longest_match_reaches():
+    taxonomy_lists = {
+        "place_prepositions": ["to", "in", "against"],
+        "object_prepositions": ["with", "between"],
+        "determiners": ["the"],
+    }
+    rules = {
+        key: (
+            re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?: (?:the))? $", re.IGNORECASE),
+            preposition_reach(taxonomy_lists, key),
+        )
+        for key, words in taxonomy_lists.items()
+        if key != "determiners"
+    }
+    assert rules["place_prepositions"][1] == len("against the \n")
+    pieces = ["to", "in", "against", "with", "between", "the", "The", " ", " ", "\n", "x", "_"]
+    for text in random_texts(5, pieces, 20000, longest=8):
+        for start in range(len(text) + 1):
+            for pattern, reach in rules.values():
+                wide = pattern.search(text, max(0, start - PREPOSITION_WINDOW), start)
+                near = pattern.search(text, max(0, start - reach), start)
+                assert (near and near.span()) == (wide and wide.span()), (text, start)
