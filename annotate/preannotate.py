@@ -49,6 +49,7 @@ from stancepack.annotate.reading import (
 from stancepack.annotate.rules import (
     RoleKeyword,
     Rules,
+    group_prefix_start,
     packaged_lists,
     rules_for,
 )
@@ -302,6 +303,7 @@ class Preannotator:
         spaces = self.rules.group_prefix_spaces
         for head_start, end in heads:
             window = _after_spaces(folded, max(0, head_start - PREFIX_WINDOW), head_start, spaces)
+            window = group_prefix_start(folded, window, head_start, self.rules.group_prefix_words)
             prefix = self.rules.group_prefix.search(folded, window, head_start)
             if prefix is None:
                 continue

@@ -121,6 +121,35 @@ def group_prefix_spaces(folded: dict[str, list[str]]) -> int:
     return quantifier + 1 + GROUP_MODIFIERS * (modifier + 1)
 
 
+def group_prefix_words(folded: dict[str, list[str]]) -> frozenset[str] | None:
+    """The words (lower-cased) that the listed quantifiers and modifiers of a group
+    prefix are made of; None when one is not ASCII (then a text's lower case does not
+    tell what the pattern, ignoring case, matches)."""
+    words = [*folded["group_quantifiers"], *folded["group_modifiers"]]
+    if not all(word.isascii() for word in words):
+        return None
+    return frozenset(part for word in words for part in lower(word).split(" "))
+
+
+def group_prefix_start(
+    text: str, window: int, head_start: int, listed: frozenset[str] | None
+) -> int:
+    """Where a search for a group prefix (``group_prefix``) ending at ``head_start`` may
+    begin, ``window`` at the earliest: a match is made of whole words (its first may begin
+    inside one) each followed by one space, so none reaches back past a word that can be
+    no part of one: neither capitalised (an ASCII capital first) nor one of the words of
+    the listed quantifiers and modifiers (``listed``, see ``group_prefix_words``)."""
+    position = head_start
+    while listed is not None and position > window and text[position - 1] == " ":
+        begin = max(window, text.rfind(" ", window, position - 1) + 1)
+        word = text[begin : position - 1]
+        capital = word[:1].isupper()
+        if not (capital or not word.isascii() or lower(word) in listed):
+            return begin
+        position = begin
+    return position if listed is not None else window
+
+
 def source_prefixes(folded: dict[str, list[str]]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """What comes before an unnamed source, up to it: "a" or "an" and an optional group
     modifier before the singular ("a senior official"); an optional modifier before the
@@ -246,6 +275,7 @@ class Rules:
         self.object_reach = preposition_reach(folded, "object_prepositions")
         self.group_prefix = group_prefix(folded)
         self.group_prefix_spaces = group_prefix_spaces(folded)
+        self.group_prefix_words = group_prefix_words(folded)
         self.source_prefixes = source_prefixes(folded)
         self.modified_noun_after = modified_noun_after(lists["modified_nouns"])
         self.opening_pronoun = re.compile(

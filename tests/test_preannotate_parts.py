@@ -18,6 +18,9 @@ from stancepack.annotate.rules import (
     PREPOSITION_WINDOW,
     RoleKeyword,
     WordAfter,
+    group_prefix,
+    group_prefix_start,
+    group_prefix_words,
     modified_noun_after,
     preposition_reach,
 )
@@ -134,3 +137,24 @@ def test_a_preposition_is_searched_as_far_back_as_its_longest_match_reaches():
                 wide = pattern.search(text, max(0, start - PREPOSITION_WINDOW), start)
                 near = pattern.search(text, max(0, start - reach), start)
                 assert (near and near.span()) == (wide and wide.span()), (text, start)
+
+
+def test_a_group_prefix_is_searched_from_the_last_word_that_cannot_be_part_of_one():
+    lists = {
+        "group_quantifiers": ["some", "dozens of", "all"],
+        "group_modifiers": ["key", "non-EU", "senior"],
+    }
+    pattern = group_prefix(lists)
+    listed = group_prefix_words(lists)
+    assert listed == {"some", "dozens", "of", "all", "key", "non-eu", "senior"}
+    pieces = ["some", "Some", "dozens", "of", "all", "key", "non-EU", "Baltic", "the", "NATO's"]
+    pieces += [" ", " ", " ", "(", "\n", "-", "x", "é", "ſenior", "KEY"]
+    for text in random_texts(6, pieces, 20000, longest=9):
+        head = len(text)
+        for window in range(head + 1):
+            wide = pattern.search(text, window, head)
+            near = pattern.search(text, group_prefix_start(text, window, head, listed), head)
+            assert (near and near.span()) == (wide and wide.span()), (text, window)
+    text = "said that some key European countries"
+    assert group_prefix_start(text, 0, text.index("countries"), listed) == text.index("that")
+    assert group_prefix_start(text, 0, text.index("countries"), None) == 0
