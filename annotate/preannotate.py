@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -662,7 +663,7 @@ def keyword_sentences(
     (``keywords`` in text order), in text order."""
     inside: dict[int, list[Occurrence[RoleKeyword]]] = {}
     for keyword in keywords:
-        index = bisect.bisect_right(sentences, keyword.start, key=FIRST) - 1
+        index = bisect.bisect_right(sentences, (keyword.start, math.inf)) - 1
         if index >= 0 and keyword.end <= sentences[index][1]:
             inside.setdefault(index, []).append(keyword)
     for index, found in inside.items():

@@ -180,15 +180,16 @@ class Reading:
         return self._sentences
 
 
-# The start and the end of a span or an occurrence, and the first item of a pair.
-START, END, FIRST = attrgetter("start"), attrgetter("end"), itemgetter(0)
+# The end of a span or an occurrence, and the first item of a pair.
+END, FIRST = attrgetter("end"), itemgetter(0)
 
 
 def within(places: Sequence[Any], start: int, end: int) -> list[Any]:
-    """The items of ``places`` (with a start and an end, in text order) that lie inside
-    ``start:end``."""
-    first = bisect.bisect_left(places, start, key=START)
-    last = bisect.bisect_left(places, end, key=START)
+    """The items of ``places`` (tuples that begin with a start, with an ``end``, in text
+    order) that lie inside ``start:end``."""
+    # a tuple whose first item is a start comes before each place that starts there
+    first = bisect.bisect_left(places, (start,))
+    last = bisect.bisect_left(places, (end,))
     return [place for place in places[first:last] if place.end <= end]
 
 

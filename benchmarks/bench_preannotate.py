@@ -5,15 +5,16 @@ their sentences, benchmarks/synth.py) with the seed gazetteer (data/actors.yaml)
 packaged base gazetteer, and prints articles per second, in the same run, for:
 
 - ``preannotate``: ``Preannotator.spans``, the default pre-annotator with its strict
-  rules (gazetteer forms found in one pass, role keywords and the other words of
-  lower-cased lists in one more);
+  rules (gazetteer forms, title heads, role keywords and the other words of the
+  lower-cased lists, and cue words found in one pass, ``annotate.reading``);
 - ``preannotate-earlier``: the same without the strict rules (``strict=False``);
 - ``preannotate-earlier-per-form``: that with one search per gazetteer form
   (``PerFormPreannotator``, the earlier matcher, kept here as the baseline);
 - ``mentions``: ``Preannotator.mentions``, the spans without their roles (what role
   keywords cost is the difference with ``preannotate``);
-- ``match``: the gazetteer stage alone, folding the text and finding every whole-word
-  occurrence of every form in one pass (``FormMatcher``);
+- ``match``: the gazetteer stage alone, folding and lower-casing the text and finding
+  every whole-word occurrence of every form in one pass (``LayeredMatcher`` with the
+  gazetteer's layer only, as a reading runs it);
 - ``match-per-form``: the same with one ``str.find`` loop per form (the earlier way);
 - ``regex``: the one-pass baseline: one compiled regex alternation of the same forms
   (whole words, longest first) run over the same texts, nothing else.
@@ -40,7 +41,7 @@ from typing import Any
 
 from benchmarks.synth import make_text, seed_sentences
 from stancepack.annotate.articles import ingest
-from stancepack.annotate.matcher import FormMatcher, whole_word_at
+from stancepack.annotate.matcher import FormMatcher, Layer, LayeredMatcher, lower, whole_word_at
 from stancepack.annotate.preannotate import (
     GOVERNMENT_RULE_TYPE,
     MODIFIER_TYPES,
@@ -194,7 +195,7 @@ def jobs(gazetteer: Gazetteer, taxonomy: Taxonomy) -> dict[str, Callable[[str], 
     earlier = Preannotator(gazetteer, taxonomy, strict=False)
     per_form = PerFormPreannotator(gazetteer, taxonomy)
     uses = form_uses(gazetteer)
-    matcher = FormMatcher(uses)
+    matcher = LayeredMatcher([Layer(uses, cased=True)])
     forms = sorted(uses, key=lambda form: (-len(form), form))
     regex = regex_baseline(forms)
     return {
@@ -202,7 +203,7 @@ def jobs(gazetteer: Gazetteer, taxonomy: Taxonomy) -> dict[str, Callable[[str], 
         "preannotate-earlier": earlier.spans,
         "preannotate-earlier-per-form": per_form.spans,
         "mentions": one_pass.mentions,
-        "match": lambda text: matcher.occurrences(fold(text)),
+        "match": lambda text: matcher.occurrences(folded := fold(text), lower(folded)),
         "match-per-form": lambda text: per_form_occurrences(forms, fold(text)),
         "regex": lambda text: list(regex.finditer(text)),
     }
@@ -211,10 +212,14 @@ def jobs(gazetteer: Gazetteer, taxonomy: Taxonomy) -> dict[str, Callable[[str], 
 def best_seconds(work: dict[str, Callable[[str], Any]], texts: list[str], repeat: int) -> dict:
     """The best CPU time of ``repeat`` passes over ``texts`` for each job (the process's
     own time, so that other work on the machine weighs less), the jobs taken in turn so
-    that a busy moment of the machine does not fall on one job only."""
+    that a busy moment of the machine does not fall on one job only, each pass in another
+    order (a job does not always follow the same one)."""
     best = dict.fromkeys(work, float("inf"))
-    for _ in range(repeat):
-        for name, job in work.items():
+    names = list(work)
+    for number in range(repeat):
+        shift = number % len(names)
+        for name in names[shift:] + names[:shift]:
+            job = work[name]
             clock = time.process_time()
             for text in texts:
                 job(text)
