@@ -274,18 +274,18 @@ class Preannotator:
             if strict and folded.startswith("'s", end):
                 continue  # "Macron's comments": an owner
             place = actor.type in PLACE_TYPES
-            if place and _is_place(rules, folded, start):
+            if place and (self._is_place_or_object if strict else _is_place)(rules, folded, start):
                 continue
             if actor.type in MODIFIER_TYPES and _is_modifier(rules, folded, end):
                 continue
-            if strict and place and self._is_object(folded, start):
-                continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
 
-    def _is_object(self, folded: str, start: int) -> bool:
-        """ "war with Russia": a country as the object of a relation."""
-        window = max(0, start - self.rules.object_reach)
-        return self.rules.object_before.search(folded, window, start) is not None
+    @staticmethod
+    def _is_place_or_object(rules: Rules, folded: str, start: int) -> bool:
+        """``_is_place``, or a country as the object of a relation ("war with Russia"):
+        one search for either preposition (strict mode drops the name in both cases)."""
+        window = max(0, start - rules.place_or_object_reach)
+        return rules.place_or_object_before.search(folded, window, start) is not None
 
     def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
         """ "a source", "a senior official", "sources": people without a name."""

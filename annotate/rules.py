@@ -175,14 +175,25 @@ def modified_noun_after(nouns: tuple[str, ...]) -> re.Pattern[str]:
 PREPOSITION_WINDOW = 20
 
 
-def preposition_reach(folded: dict[str, list[str]], key: str) -> int:
-    """How far before a name ``place_before`` or ``object_before`` (for the list ``key``)
-    is searched: ``PREPOSITION_WINDOW``, or less when no match can be that long (a word of
-    the list, a space, a determiner and a space, and the line break that the pattern's
-    end may come before)."""
+def preposition_before(folded: dict[str, list[str]], *keys: str) -> re.Pattern[str]:
+    """A word of the lists ``keys`` and an optional determiner right before a name, each
+    followed by a space ("troops to Ukraine", "war with the United States"), in either
+    case: search it in the text before the name (``preposition_reach``)."""
+    words = [word for key in keys for word in folded[key]]
+    return re.compile(
+        rf"(?<!\w)(?:{alternation(words)})(?: (?:{alternation(folded['determiners'])}))? $",
+        re.IGNORECASE,
+    )
+
+
+def preposition_reach(folded: dict[str, list[str]], *keys: str) -> int:
+    """How far before a name ``preposition_before`` (for the lists ``keys``) is searched:
+    ``PREPOSITION_WINDOW``, or less when no match can be that long (a word of the lists,
+    a space, a determiner and a space, and the line break that the pattern's end may come
+    before)."""
     determiner = max((len(word) + 1 for word in folded["determiners"]), default=0)
-    longest = max((len(word) for word in folded[key]), default=0) + determiner + 2
-    return min(PREPOSITION_WINDOW, longest)
+    words = [len(word) for key in keys for word in folded[key]]
+    return min(PREPOSITION_WINDOW, max(words, default=0) + determiner + 2)
 
 
 def source_forms(folded: dict[str, list[str]]) -> dict[str, bool]:
@@ -261,18 +272,11 @@ class Rules:
         self.government_after = WordAfter(" ", folded["government_words"])
         self.function_words = frozenset(lists["function_words"])
         self.name_particles = frozenset(lists["name_particles"])
-        self.place_before = re.compile(
-            rf"(?<!\w)(?:{alternation(folded['place_prepositions'])})"
-            rf"(?: (?:{alternation(folded['determiners'])}))? $",
-            re.IGNORECASE,
-        )
-        self.object_before = re.compile(
-            rf"(?<!\w)(?:{alternation(folded['object_prepositions'])})"
-            rf"(?: (?:{alternation(folded['determiners'])}))? $",
-            re.IGNORECASE,
-        )
-        self.place_reach = preposition_reach(folded, "place_prepositions")
-        self.object_reach = preposition_reach(folded, "object_prepositions")
+        places, objects = "place_prepositions", "object_prepositions"
+        self.place_before = preposition_before(folded, places)
+        self.place_reach = preposition_reach(folded, places)
+        self.place_or_object_before = preposition_before(folded, places, objects)
+        self.place_or_object_reach = preposition_reach(folded, places, objects)
         self.group_prefix = group_prefix(folded)
         self.group_prefix_spaces = group_prefix_spaces(folded)
         self.group_prefix_words = group_prefix_words(folded)

@@ -22,6 +22,7 @@ from stancepack.annotate.rules import (
     group_prefix_start,
     group_prefix_words,
     modified_noun_after,
+    preposition_before,
     preposition_reach,
 )
 
@@ -158,3 +159,23 @@ def test_a_group_prefix_is_searched_from_the_last_word_that_cannot_be_part_of_on
     text = "said that some key European countries"
     assert group_prefix_start(text, 0, text.index("countries"), listed) == text.index("that")
     assert group_prefix_start(text, 0, text.index("countries"), None) == 0
+
+
+def test_one_search_for_either_preposition_finds_what_the_two_searches_find():
+    lists = {
+        "place_prepositions": ["to", "in"],
+        "object_prepositions": ["with", "next to"],
+        "determiners": ["the"],
+    }
+    places = preposition_before(lists, "place_prepositions")
+    objects = preposition_before(lists, "object_prepositions")
+    either = preposition_before(lists, "place_prepositions", "object_prepositions")
+    reach = preposition_reach(lists, "place_prepositions", "object_prepositions")
+    assert reach == len("next to the \n")
+    pieces = ["to", "in", "with", "next", "the", "The", " ", " ", "\n", "x", "_"]
+    for text in random_texts(7, pieces, 20000, longest=8):
+        for start in range(len(text) + 1):
+            window = max(0, start - PREPOSITION_WINDOW)
+            apart = any(p.search(text, window, start) for p in (places, objects))
+            found = either.search(text, max(0, start - reach), start) is not None
+            assert found == apart, (text, start)
