@@ -24,7 +24,7 @@ articles several times over, ``MIN_TIMED_ARTICLES``). Ratios compare
 each job with ``regex`` (how many times slower) and the one-pass jobs with their per-form
 counterparts (how many times faster).
 
-    python -m benchmarks.bench_preannotate --synthetic 500 --repeat 5
+    python -m benchmarks.bench_preannotate --synthetic 500 --repeat 7
 """
 
 from __future__ import annotations
