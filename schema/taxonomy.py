@@ -368,43 +368,40 @@ def _check_keywords_unique(roles: tuple[Category, ...], where: str) -> None:
                     )
 
 
-def _preannotation(value: Any, where: str) -> dict[str, tuple[str, ...]]:
-    """The words a taxonomy adds to the pre-annotator's language lists."""
+def _known_mapping(
+    value: Any, where: str, shape: str, item: str, known: tuple[str, ...]
+) -> dict[Any, Any]:
+    """``value`` as a mapping whose keys are all ``known`` (``{}`` when it is absent); a
+    ``TaxonomyError`` naming ``where`` when it is no mapping (it ``must be {shape}``) or
+    has another key (an unknown ``item``)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise TaxonomyError(f"{where}: preannotation: must be a mapping of lists of words")
-    unknown = sorted(str(key) for key in value if key not in PREANNOTATION_LISTS)
+        raise TaxonomyError(f"{where}: must be {shape}")
+    unknown = sorted(str(key) for key in value if key not in known)
     if unknown:
-        raise TaxonomyError(
-            f"{where}: preannotation: unknown list {unknown[0]!r} "
-            f"(known: {', '.join(PREANNOTATION_LISTS)})"
-        )
+        raise TaxonomyError(f"{where}: unknown {item} {unknown[0]!r} (known: {', '.join(known)})")
+    return value
+
+
+def _preannotation(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """The words a taxonomy adds to the pre-annotator's language lists."""
+    where = f"{where}: preannotation"
+    lists = _known_mapping(value, where, "a mapping of lists of words", "list", PREANNOTATION_LISTS)
     return {
-        key: _words(value[key], f"{where}: preannotation: {key}")
-        for key in PREANNOTATION_LISTS
-        if key in value
+        key: _words(lists[key], f"{where}: {key}") for key in PREANNOTATION_LISTS if key in lists
     }
 
 
 def _introductions(value: Any, where: str) -> dict[str, str]:
     """The codebook introductions a taxonomy declares, by vocabulary, in vocabulary order."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise TaxonomyError(
-            f"{where}: introductions: must be a mapping of vocabulary names to text"
-        )
-    unknown = sorted(str(key) for key in value if key not in VOCABULARIES)
-    if unknown:
-        raise TaxonomyError(
-            f"{where}: introductions: unknown vocabulary {unknown[0]!r} "
-            f"(known: {', '.join(VOCABULARIES)})"
-        )
+    where = f"{where}: introductions"
+    shape = "a mapping of vocabulary names to text"
+    texts = _known_mapping(value, where, shape, "vocabulary", VOCABULARIES)
     return {
-        vocabulary: _text(value, vocabulary, f"{where}: introductions")
+        vocabulary: _text(texts, vocabulary, where)
         for vocabulary in VOCABULARIES
-        if vocabulary in value
+        if vocabulary in texts
     }
 
 
