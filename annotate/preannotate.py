@@ -274,18 +274,11 @@ class Preannotator:
             if strict and folded.startswith("'s", end):
                 continue  # "Macron's comments": an owner
             place = actor.type in PLACE_TYPES
-            if place and (self._is_place_or_object if strict else _is_place)(rules, folded, start):
+            if place and (_is_place_or_object if strict else _is_place)(rules, folded, start):
                 continue
             if actor.type in MODIFIER_TYPES and _is_modifier(rules, folded, end):
                 continue
             yield Span(start, end, actor.type, actor.name, "gazetteer", actor)
-
-    @staticmethod
-    def _is_place_or_object(rules: Rules, folded: str, start: int) -> bool:
-        """``_is_place``, or a country as the object of a relation ("war with Russia"):
-        one search for either preposition (strict mode drops the name in both cases)."""
-        window = max(0, start - rules.place_or_object_reach)
-        return rules.place_or_object_before.search(folded, window, start) is not None
 
     def _unnamed_sources(self, sources: list[Occurrence[bool]], folded: str) -> Iterator[Span]:
         """ "a source", "a senior official", "sources": people without a name."""
@@ -612,7 +605,20 @@ def _word_before(text: str, window: int, end: int) -> str | None:
 
 def _is_place(rules: Rules, folded: str, start: int) -> bool:
     """A country right after "to", "in", "for" ... ("to the United States" too)."""
-    return rules.place_before.search(folded, max(0, start - rules.place_reach), start) is not None
+    return _preposition_before(rules.place_before, rules.place_reach, folded, start)
+
+
+def _is_place_or_object(rules: Rules, folded: str, start: int) -> bool:
+    """``_is_place``, or a country as the object of a relation ("war with Russia"): one
+    search for either preposition (strict mode drops the name in both cases)."""
+    pattern, reach = rules.place_or_object_before, rules.place_or_object_reach
+    return _preposition_before(pattern, reach, folded, start)
+
+
+def _preposition_before(pattern: re.Pattern[str], reach: int, folded: str, start: int) -> bool:
+    """A match of a ``rules.preposition_before`` pattern ending right before ``start``,
+    searched ``reach`` characters back."""
+    return pattern.search(folded, max(0, start - reach), start) is not None
 
 
 HYPHENATED = re.compile(r"-[^\W\d_]")
@@ -659,7 +665,7 @@ def role_mentions(sentence: str, rules: Rules) -> list[tuple[int, str]]:
 def keyword_sentences(
     sentences: list[tuple[int, int]], keywords: list[Occurrence[RoleKeyword]]
 ) -> Iterator[tuple[int, int, list[Occurrence[RoleKeyword]]]]:
-    """(start, end, keywords) of each sentence of ``text`` that holds role keywords
+    """(start, end, keywords) of each of ``sentences`` that holds role keywords
     (``keywords`` in text order), in text order."""
     inside: dict[int, list[Occurrence[RoleKeyword]]] = {}
     for keyword in keywords:
